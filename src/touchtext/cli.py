@@ -1,0 +1,172 @@
+"""The `touchtext` command line: each command parses options, calls one library function, prints.
+
+Exit codes: 0 success; 2 a problem with the input or options (one line on stderr);
+1 an unexpected error (rerun with --debug for the traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import TouchtextError
+
+EXIT_OK = 0
+EXIT_UNEXPECTED = 1
+EXIT_USER_ERROR = 2
+
+_path_in = click.Path(path_type=Path)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="touchtext")
+@click.option("--debug", is_flag=True, help="Show full tracebacks for unexpected errors.")
+def cli(debug: bool) -> None:
+    """Turn customer feedback into touchpoint pain points.
+
+    Example: touchtext run data/samples/reviews.csv --out out/
+    """
+
+
+@cli.command("run")
+@click.argument("input_path", metavar="INPUT", type=_path_in)
+@click.option("--out", "out_dir", required=True, type=_path_in, help="Folder for the outputs (created if needed).")
+@click.option("--text-col", help="Column holding the feedback text (detected if omitted).")
+@click.option("--model", "model_dir", type=_path_in, help="Model folder (default: the shipped model).")
+@click.option("--top", default=10, show_default=True, help="How many pain points to print.")
+@click.option("--quiet", is_flag=True, help="Print nothing on success.")
+def run_command(input_path: Path, out_dir: Path, text_col: str | None, model_dir: Path | None, top: int,
+                quiet: bool) -> None:
+    """Clean, classify and summarize a feedback export; write the results to --out.
+
+    Example: touchtext run data/samples/reviews.csv --out out/
+    """
+    from .pipeline import run
+
+    started = time.perf_counter()
+    result = run(input_path, out_dir, text_column=text_col, model=model_dir)
+    if quiet:
+        return
+    counts = result.classified["status"].value_counts()
+    status = ", ".join(f"{k} {v}" for k, v in counts.items())
+    click.echo(f"Classified {len(result.classified)} rows ({status}) in {time.perf_counter() - started:.1f} s.\n")
+    click.echo(result.terminal_table(top=top))
+    click.echo("\nWrote " + ", ".join(str(p) for p in result.outputs.values()))
+
+
+@cli.command("classify")
+@click.argument("input_path", metavar="INPUT", type=_path_in)
+@click.option("--out", "out_file", required=True, type=_path_in, help="CSV file to write.")
+@click.option("--text-col", help="Column holding the feedback text (detected if omitted).")
+@click.option("--model", "model_dir", type=_path_in, help="Model folder (default: the shipped model).")
+def classify_command(input_path: Path, out_file: Path, text_col: str | None, model_dir: Path | None) -> None:
+    """Classify every row of a feedback export into touchpoints with sentiment.
+
+    Example: touchtext classify tickets.jsonl --out classified.csv
+    """
+    from .io import read_table, write_csv
+    from .pipeline import classify
+
+    classified = classify(read_table(input_path), text_column=text_col, model=model_dir)
+    write_csv(classified, out_file)
+    click.echo(f"Classified {len(classified)} rows -> {out_file}")
+
+
+@cli.command("summarize")
+@click.argument("classified_path", metavar="CLASSIFIED", type=_path_in)
+@click.option("--out", "out_dir", required=True, type=_path_in, help="Folder for summary.csv and summary.md.")
+@click.option("--taxonomy", "taxonomy_file", type=_path_in, help="Taxonomy TOML (default: the shipped one).")
+def summarize_command(classified_path: Path, out_dir: Path, taxonomy_file: Path | None) -> None:
+    """Summarize a classified.csv into ranked touchpoint pain points.
+
+    Example: touchtext summarize out/classified.csv --out out/
+    """
+    from .io import read_table, write_csv, write_text
+    from .report import render_summary_markdown, render_terminal_table
+    from .summaries import summarize
+    from .taxonomy import load_taxonomy
+
+    classified = read_table(classified_path, add_row_id=False)
+    summary = summarize(classified, load_taxonomy(taxonomy_file))
+    write_csv(summary, out_dir / "summary.csv")
+    write_text(render_summary_markdown(summary, n_items=len(classified), input_name=classified_path.name),
+               out_dir / "summary.md")
+    click.echo(render_terminal_table(summary))
+
+
+@cli.command("train")
+@click.option("--data", "data_path", required=True, type=_path_in, help="Labeled file or folder of files.")
+@click.option("--out", "out_dir", required=True, type=_path_in, help="Folder to write the model and its card.")
+@click.option("--text-col", default="text", show_default=True, help="Column holding the text.")
+@click.option("--labels-col", default="labels", show_default=True,
+              help="Column holding labels like 'billing:negative|delivery:positive'.")
+@click.option("--taxonomy", "taxonomy_file", type=_path_in, help="Taxonomy TOML (default: the shipped one).")
+def train_command(data_path: Path, out_dir: Path, text_col: str, labels_col: str, taxonomy_file: Path | None) -> None:
+    """Train a touchpoint model on labeled data and report held-out metrics.
+
+    Example: touchtext train --data data/labeled --out models/default
+    """
+    from .model import save_model
+    from .taxonomy import load_taxonomy
+    from .training import load_labeled, train
+
+    taxonomy = load_taxonomy(taxonomy_file)
+    labeled = load_labeled(data_path, text_column=text_col, labels_column=labels_col, taxonomy=taxonomy)
+    result = train(labeled, taxonomy=taxonomy)
+    save_model(result.model, result.card, out_dir)
+    click.echo(_metrics_table(result.card))
+    click.echo(f"\nSaved model to {out_dir}")
+
+
+def _metrics_table(card: dict) -> str:
+    m, data = card.get("metrics", {}), card["data"]
+    lines = [f"Trained on {data['n_train']} items in {card['training_seconds']} s; "
+             f"held-out test split: {data['n_test']} items."]
+    if not m:
+        return lines[0] + " (no test rows: no held-out metrics)"
+    lines.append(f"{'touchpoint':<18} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>8}")
+    for t, v in m["per_touchpoint"].items():
+        lines.append(f"{t:<18} {v['precision']:>9.2f} {v['recall']:>7.2f} {v['f1']:>6.2f} {v['support']:>8}")
+    lines.append(f"\nmicro-F1 {m['micro_f1']:.3f} | macro-F1 {m['macro_f1']:.3f} | "
+                 f"sentiment accuracy {m['sentiment_accuracy']:.3f} (macro-F1 {m['sentiment_macro_f1']:.3f}, "
+                 f"{m['sentiment_pairs']} touchpoint-sentiment pairs) | pair-F1 {m['pair_f1']:.3f}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turning errors into one line and a documented exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args or bool(os.environ.get("TOUCHTEXT_DEBUG"))
+    try:
+        cli.main(args=args, prog_name="touchtext", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USER_ERROR
+    except click.Abort:
+        click.echo("touchtext: aborted", err=True)
+        return EXIT_UNEXPECTED
+    except TouchtextError as exc:
+        click.echo(f"touchtext: error: {exc}", err=True)
+        return EXIT_USER_ERROR
+    except Exception as exc:  # noqa: BLE001 - the one place unexpected errors are reported
+        if debug:
+            traceback.print_exc()
+        else:
+            click.echo(
+                f"touchtext: unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
+                err=True,
+            )
+        return EXIT_UNEXPECTED
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

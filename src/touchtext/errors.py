@@ -1,0 +1,35 @@
+"""touchtext's exception family.
+
+The library raises these and never exits; the CLI turns them into one line on stderr and
+exit code 2. Messages say what was wrong, what was received and how to fix it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "TouchtextError",
+    "InputError",
+    "TaxonomyError",
+    "LabelError",
+    "ModelError",
+]
+
+
+class TouchtextError(Exception):
+    """Base class for errors a user can act on (bad input, bad settings, bad model)."""
+
+
+class InputError(TouchtextError):
+    """An input file or DataFrame cannot be read or lacks what is needed."""
+
+
+class TaxonomyError(TouchtextError):
+    """A taxonomy file is malformed or refers to unknown stages or touchpoints."""
+
+
+class LabelError(TouchtextError):
+    """Labeled training data is malformed (unknown labels, empty cells, too few examples)."""
+
+
+class ModelError(TouchtextError):
+    """A model file is missing, incompatible or was built for another taxonomy."""

@@ -1,0 +1,520 @@
+"""The touchpoint model: which touchpoints an item speaks of, and how the customer feels.
+
+Design, chosen by measurement on the held-out split (see the model card):
+- Features: TF-IDF over spaCy lookup lemmas with negation scope marked (`not_clean`), word
+  1-2 grams, plus TF-IDF over character 2-5 grams of the text (robust to typos and slang).
+- Touchpoints: one logistic regression per touchpoint (one-vs-rest). Each touchpoint gets
+  its own decision threshold, tuned on out-of-fold probabilities to maximize its F1.
+- Evidence: every sentence is scored with the same touchpoint classifier; the sentences
+  most relevant to a predicted touchpoint are its evidence (text and character span).
+- Sentiment per touchpoint: a 3-class logistic regression reads the evidence sentences. When
+  an item speaks of a single touchpoint the whole item is read, since its tone is about that
+  touchpoint. Sentence probabilities are averaged, weighted by relevance.
+
+The fitted model pickles without the spaCy pipeline (it is rebuilt from settings on load).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold, cross_val_predict
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.utils.validation import check_is_fitted
+
+from . import schema
+from .errors import ModelError
+from .io import atomic_path, write_text
+from .language import LanguageSettings, Sentence, TextProcessor
+
+__all__ = [
+    "ModelSettings",
+    "Mention",
+    "TouchpointModel",
+    "save_model",
+    "load_model",
+    "default_model_path",
+    "MODEL_FILE",
+    "CARD_FILE",
+]
+
+MODEL_FILE = "model.joblib"
+CARD_FILE = "model_card.json"
+CARD_MARKDOWN = "model_card.md"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Hyper-parameters of a TouchpointModel; recorded in the model card."""
+
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (2, 5)
+    max_word_features: int = 40_000
+    max_char_features: int = 60_000
+    touchpoint_c: float = 8.0
+    sentiment_c: float = 4.0
+    cv_folds: int = 5
+    evidence_ratio: float = 0.5  # a sentence is evidence if its relevance >= ratio * best
+    max_evidence: int = 3
+    random_state: int = 0
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One touchpoint found in one item, with sentiment and the sentences that show it."""
+
+    touchpoint: str
+    confidence: float
+    sentiment: str
+    sentiment_confidence: float
+    evidence: tuple[Sentence, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as stored in the `mentions` column."""
+        return {
+            "touchpoint": self.touchpoint,
+            "sentiment": self.sentiment,
+            "confidence": round(self.confidence, 4),
+            "sentiment_confidence": round(self.sentiment_confidence, 4),
+            "evidence": [{"text": s.text, "start": s.start, "end": s.end} for s in self.evidence],
+        }
+
+
+def _text_features(settings: ModelSettings) -> ColumnTransformer:
+    """Word n-grams over normalized lemmas plus character n-grams over the raw text."""
+    words = TfidfVectorizer(
+        tokenizer=str.split,
+        token_pattern=None,
+        lowercase=False,
+        ngram_range=settings.word_ngrams,
+        min_df=2,
+        max_features=settings.max_word_features,
+        sublinear_tf=True,
+        dtype=np.float32,
+    )
+    chars = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=settings.char_ngrams,
+        min_df=2,
+        max_features=settings.max_char_features,
+        sublinear_tf=True,
+        dtype=np.float32,
+    )
+    return ColumnTransformer([("words", words, "lemmas"), ("chars", chars, "text")])
+
+
+def _drop_stop_words(features: ColumnTransformer) -> None:
+    """Remove the pruned-vocabulary record, which only bloats the saved model."""
+    for _, vectorizer, _ in features.transformers_:
+        if hasattr(vectorizer, "stop_words_"):
+            vectorizer.stop_words_ = set()
+
+
+@dataclass
+class _Analyzed:
+    """A text after one spaCy pass: its token string and its sentences with token strings."""
+
+    text: str
+    lemmas: str
+    sentences: list[Sentence]
+    sentence_lemmas: list[str]
+
+
+def _tune_thresholds(y_true: np.ndarray, proba: np.ndarray) -> np.ndarray:
+    """Per-label threshold maximizing F1 on out-of-fold probabilities (plateau midpoint)."""
+    grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
+    thresholds = np.full(y_true.shape[1], 0.5)
+    for j in range(y_true.shape[1]):
+        positives = y_true[:, j].sum()
+        if positives == 0:
+            continue
+        pred = proba[:, j][:, None] >= grid[None, :]
+        tp = (pred & (y_true[:, j][:, None] == 1)).sum(axis=0)
+        fp = (pred & (y_true[:, j][:, None] == 0)).sum(axis=0)
+        f1 = 2 * tp / np.maximum(2 * tp + fp + (positives - tp), 1)
+        best = np.flatnonzero(f1 >= f1.max() - 1e-9)
+        thresholds[j] = float(grid[best[len(best) // 2]])
+    return thresholds
+
+
+class TouchpointModel(BaseEstimator):
+    """Multi-label touchpoint classifier with per-touchpoint sentiment and evidence.
+
+    Example:
+        >>> model = TouchpointModel(touchpoint_ids=["billing", "staff"]).fit(texts, labels)
+        >>> model.predict(["Charged twice, but Ana at the desk was lovely"])[0][0].touchpoint
+        'billing'
+    """
+
+    def __init__(
+        self,
+        *,
+        touchpoint_ids: Sequence[str],
+        settings: ModelSettings | None = None,
+        language: LanguageSettings | None = None,
+    ) -> None:
+        self.touchpoint_ids = touchpoint_ids
+        self.settings = settings
+        self.language = language
+
+    @property
+    def settings_(self) -> ModelSettings:
+        """The settings in force (defaults when none were given)."""
+        return self.settings or ModelSettings()
+
+    @property
+    def processor(self) -> TextProcessor:
+        """The text processor; its spaCy pipeline is rebuilt lazily after unpickling."""
+        if getattr(self, "_processor", None) is None:
+            self._processor = TextProcessor(self.language or LanguageSettings())
+        return self._processor
+
+    # -- analysis -------------------------------------------------------------------------
+    def _analyze(self, texts: Sequence[str]) -> list[_Analyzed]:
+        out = []
+        proc = self.processor
+        for text, doc in zip(texts, proc.docs(texts), strict=True):
+            pairs = proc.sentence_tokens(doc)
+            out.append(
+                _Analyzed(
+                    text=text if isinstance(text, str) else "",
+                    lemmas=" ".join(proc.tokens(doc)),
+                    sentences=[sentence for sentence, _ in pairs],
+                    sentence_lemmas=[" ".join(tokens) for _, tokens in pairs],
+                )
+            )
+        return out
+
+    @staticmethod
+    def _frame(lemmas: Sequence[str], texts: Sequence[str]) -> pd.DataFrame:
+        return pd.DataFrame({"lemmas": list(lemmas), "text": [t.lower() for t in texts]})
+
+    def _touchpoint_proba(self, lemmas: Sequence[str], texts: Sequence[str]) -> np.ndarray:
+        if not len(texts):
+            return np.zeros((0, len(self.touchpoint_ids)))
+        X = self.features_.transform(self._frame(lemmas, texts))
+        return np.asarray(self.touchpoint_clf_.predict_proba(X))
+
+    def _sentence_relevance(self, items: Sequence[_Analyzed]) -> list[np.ndarray]:
+        """Touchpoint probabilities of each sentence of each item (one batch for all)."""
+        lemmas = [lem for a in items for lem in a.sentence_lemmas]
+        texts = [s.text for a in items for s in a.sentences]
+        proba = self._touchpoint_proba(lemmas, texts)
+        out, pos = [], 0
+        for a in items:
+            out.append(proba[pos : pos + len(a.sentences)])
+            pos += len(a.sentences)
+        return out
+
+    def _evidence(self, relevance: np.ndarray, label: int) -> list[tuple[int, float]]:
+        """Indices and relevance of the sentences that show touchpoint `label`."""
+        if relevance.shape[0] == 0:
+            return []
+        rel = relevance[:, label]
+        order = np.argsort(-rel, kind="stable")
+        best = rel[order[0]]
+        chosen = [(int(i), float(rel[i])) for i in order[: self.settings_.max_evidence]
+                  if rel[i] >= self.settings_.evidence_ratio * best]
+        return sorted(chosen)
+
+    def _sentiment_inputs(
+        self, item: _Analyzed, relevance: np.ndarray, labels: Sequence[int]
+    ) -> list[tuple[list[tuple[str, str]], list[float], list[int]]]:
+        """For each label: the (lemmas, text) units the sentiment model reads, their weights,
+        and the evidence sentence indices."""
+        out = []
+        for label in labels:
+            evidence = self._evidence(relevance, label)
+            idx = [i for i, _ in evidence]
+            if len(labels) == 1 or len(item.sentences) <= 1:
+                units, weights = [(item.lemmas, item.text)], [1.0]
+            else:
+                units = [(item.sentence_lemmas[i], item.sentences[i].text) for i in idx]
+                weights = [max(w, 1e-3) for _, w in evidence]
+            out.append((units, weights, idx))
+        return out
+
+    # -- training -------------------------------------------------------------------------
+    def _label_matrix(self, labels: Sequence[Mapping[str, str | None]]) -> np.ndarray:
+        index = {t: j for j, t in enumerate(self.touchpoint_ids)}
+        Y = np.zeros((len(labels), len(self.touchpoint_ids)), dtype=np.int8)
+        for i, item in enumerate(labels):
+            for t in item:
+                Y[i, index[t]] = 1
+        return Y
+
+    def fit(self, texts: Sequence[str], labels: Sequence[Mapping[str, str | None]]) -> TouchpointModel:
+        """Fit on texts and their labels: one {touchpoint: sentiment or None} dict per text."""
+        if len(texts) != len(labels):
+            raise ModelError(f"fit() got {len(texts)} texts but {len(labels)} label sets; they must match.")
+        self.touchpoint_ids = tuple(self.touchpoint_ids)
+        unknown = sorted({t for item in labels for t in item} - set(self.touchpoint_ids))
+        if unknown:
+            raise ModelError(f"Labels {', '.join(unknown)} are not in the model's touchpoints {self.touchpoint_ids}.")
+        s = self.settings_
+        items = self._analyze(texts)
+        Y = self._label_matrix(labels)
+        self.features_ = _text_features(s)
+        X = self.features_.fit_transform(self._frame([a.lemmas for a in items], [a.text for a in items]))
+        _drop_stop_words(self.features_)
+
+        def classifier() -> OneVsRestClassifier:
+            base = LogisticRegression(C=s.touchpoint_c, class_weight="balanced", solver="liblinear", max_iter=1000)
+            return OneVsRestClassifier(base)
+
+        trainable = Y.sum(axis=0) > 0
+        folds = KFold(n_splits=s.cv_folds, shuffle=True, random_state=s.random_state)
+        oof = np.zeros(Y.shape, dtype=float)
+        if trainable.any():
+            oof[:, trainable] = cross_val_predict(classifier(), X, Y[:, trainable], cv=folds, method="predict_proba")
+        self.thresholds_ = _tune_thresholds(Y, oof)
+        self.thresholds_[~trainable] = 1.01  # never predict a touchpoint the data never showed
+        self.touchpoint_clf_ = classifier().fit(X, Y)
+
+        # Sentiment: learn from the evidence of each gold (touchpoint, sentiment) pair.
+        relevance = self._sentence_relevance(items)
+        index = {t: j for j, t in enumerate(self.touchpoint_ids)}
+        unit_lemmas, unit_texts, unit_y, unit_w = [], [], [], []
+        for item, rel, gold in zip(items, relevance, labels, strict=True):
+            pairs = [(index[t], sent) for t, sent in gold.items() if sent]
+            if not pairs:
+                continue
+            inputs = self._sentiment_inputs(item, rel, [j for j, _ in pairs])
+            for (units, weights, _), (_, sentiment) in zip(inputs, pairs, strict=True):
+                total = sum(weights)
+                for (lem, txt), w in zip(units, weights, strict=True):
+                    unit_lemmas.append(lem)
+                    unit_texts.append(txt)
+                    unit_y.append(sentiment)
+                    unit_w.append(w / total)
+        if len(set(unit_y)) < 2:
+            raise ModelError(
+                "Sentiment needs examples of at least two sentiments (negative/neutral/positive); "
+                f"the labels give {sorted(set(unit_y)) or 'none'}."
+            )
+        self.sentiment_features_ = _text_features(s)
+        XS = self.sentiment_features_.fit_transform(self._frame(unit_lemmas, unit_texts))
+        _drop_stop_words(self.sentiment_features_)
+        self.sentiment_clf_ = LogisticRegression(
+            C=s.sentiment_c, class_weight="balanced", max_iter=2000
+        ).fit(XS, unit_y, sample_weight=np.asarray(unit_w))
+        return self
+
+    # -- prediction -----------------------------------------------------------------------
+    def predict(self, texts: Sequence[str]) -> list[list[Mention]]:
+        """Mentions found in each text, strongest first; an empty list when none is confident."""
+        check_is_fitted(self, "touchpoint_clf_")
+        items = self._analyze(texts)
+        proba = self._touchpoint_proba([a.lemmas for a in items], [a.text for a in items])
+        predicted = [list(np.flatnonzero(p >= self.thresholds_)) for p in proba]
+        predicted = [sorted(labels, key=lambda j, p=p: -p[j]) for labels, p in zip(predicted, proba, strict=True)]
+        relevance = self._sentence_relevance(items)
+
+        # Gather every sentiment unit of every mention, score them in one batch.
+        plans = []
+        unit_lemmas: list[str] = []
+        unit_texts: list[str] = []
+        for item, rel, labels in zip(items, relevance, predicted, strict=True):
+            for label, (units, weights, idx) in zip(labels, self._sentiment_inputs(item, rel, labels), strict=True):
+                start = len(unit_texts)
+                unit_lemmas.extend(u[0] for u in units)
+                unit_texts.extend(u[1] for u in units)
+                plans.append((label, start, np.asarray(weights), idx))
+        if unit_texts:
+            XS = self.sentiment_features_.transform(self._frame(unit_lemmas, unit_texts))
+            sentiment_proba = self.sentiment_clf_.predict_proba(XS)
+        classes = list(self.sentiment_clf_.classes_)
+
+        results: list[list[Mention]] = []
+        plan_iter = iter(plans)
+        for item, p, labels in zip(items, proba, predicted, strict=True):
+            mentions = []
+            for _ in labels:
+                label, start, weights, idx = next(plan_iter)
+                unit_proba = sentiment_proba[start : start + len(weights)]
+                combined = (unit_proba * weights[:, None]).sum(axis=0) / weights.sum()
+                k = int(np.argmax(combined))
+                mentions.append(
+                    Mention(
+                        touchpoint=self.touchpoint_ids[label],
+                        confidence=float(p[label]),
+                        sentiment=str(classes[k]),
+                        sentiment_confidence=float(combined[k]),
+                        evidence=tuple(item.sentences[i] for i in idx),
+                    )
+                )
+            results.append(mentions)
+        return results
+
+    def predict_sentiment(self, texts: Sequence[str], touchpoints: Sequence[Sequence[str]]) -> list[dict[str, str]]:
+        """Sentiment for given touchpoints of each text (used to score sentiment on gold labels)."""
+        check_is_fitted(self, "sentiment_clf_")
+        index = {t: j for j, t in enumerate(self.touchpoint_ids)}
+        items = self._analyze(texts)
+        relevance = self._sentence_relevance(items)
+        out = []
+        classes = list(self.sentiment_clf_.classes_)
+        for item, rel, tps in zip(items, relevance, touchpoints, strict=True):
+            labels = [index[t] for t in tps]
+            result = {}
+            for t, (units, weights, _) in zip(tps, self._sentiment_inputs(item, rel, labels), strict=True):
+                XS = self.sentiment_features_.transform(self._frame([u[0] for u in units], [u[1] for u in units]))
+                w = np.asarray(weights)
+                combined = (self.sentiment_clf_.predict_proba(XS) * w[:, None]).sum(axis=0) / w.sum()
+                result[t] = str(classes[int(np.argmax(combined))])
+            out.append(result)
+        return out
+
+    def top_terms(self, touchpoint: str, n: int = 15) -> list[str]:
+        """The features that most raise a touchpoint's score (for model cards and --explain)."""
+        check_is_fitted(self, "touchpoint_clf_")
+        j = self.touchpoint_ids.index(touchpoint)
+        estimator = self.touchpoint_clf_.estimators_[j]
+        if not hasattr(estimator, "coef_"):
+            return []
+        names = self.features_.get_feature_names_out()
+        coef = np.asarray(estimator.coef_).ravel()
+        return [str(names[i]).split("__", 1)[1] for i in np.argsort(-coef)[:n]]
+
+
+# -- persistence ----------------------------------------------------------------------------
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries a model depends on (recorded in its card)."""
+    versions = {"python": platform.python_version()}
+    for pkg in ("touchtext", "spacy", "spacy-lookups-data", "scikit-learn", "numpy", "scipy", "pandas", "joblib"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = "not installed"
+    return versions
+
+
+def save_model(model: TouchpointModel, card: Mapping[str, Any], out_dir: str | Path) -> Path:
+    """Save the model (joblib) and its card (JSON and Markdown) into `out_dir`, atomically.
+
+    The card records the model file's sha256; `load_model` refuses a file that does not match.
+    """
+    check_is_fitted(model, "touchpoint_clf_")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out / MODEL_FILE) as tmp:
+        joblib.dump({"format_version": FORMAT_VERSION, "model": model}, tmp, compress=3)
+        sha = _sha256(tmp)
+    full_card = dict(card)
+    full_card["model_file"] = MODEL_FILE
+    full_card["model_sha256"] = sha
+    full_card["model_bytes"] = (out / MODEL_FILE).stat().st_size
+    write_text(json.dumps(full_card, indent=2, sort_keys=False) + "\n", out / CARD_FILE)
+    write_text(card_markdown(full_card), out / CARD_MARKDOWN)
+    return out
+
+
+def card_markdown(card: Mapping[str, Any]) -> str:
+    """A human-readable model card: data, held-out metrics per touchpoint, versions."""
+    lines = [f"# Model card: {card.get('name', 'touchtext model')}", ""]
+    lines.append(f"- Created: {card.get('created_at', '?')}")
+    lines.append(f"- Taxonomy: {card.get('taxonomy', {}).get('name', '?')} {card.get('taxonomy', {}).get('version', '')}")
+    data = card.get("data", {})
+    lines.append(f"- Training data: {data.get('n_train', '?')} items, held-out test: {data.get('n_test', '?')} items "
+                 f"(sha256 {str(data.get('sha256', '?'))[:16]}...)")
+    lines.append(f"- Model file: {card.get('model_file')} ({card.get('model_bytes', 0) / 1e6:.1f} MB, "
+                 f"sha256 {str(card.get('model_sha256', '?'))[:16]}...)")
+    lines.append(f"- Training time: {card.get('training_seconds', '?')} s")
+    metrics = card.get("metrics", {})
+    if metrics:
+        lines += ["", "## Held-out metrics", ""]
+        for key in ("micro_f1", "macro_f1", "sentiment_accuracy", "sentiment_macro_f1", "pair_f1"):
+            if key in metrics:
+                lines.append(f"- {key.replace('_', ' ')}: {metrics[key]:.3f}")
+        per = metrics.get("per_touchpoint", {})
+        if per:
+            lines += ["", "| touchpoint | precision | recall | F1 | support | train examples |", "|---|---|---|---|---|---|"]
+            counts = data.get("label_counts", {})
+            for t, m in per.items():
+                lines.append(f"| {t} | {m['precision']:.2f} | {m['recall']:.2f} | {m['f1']:.2f} | {m['support']} | "
+                             f"{counts.get(t, 0)} |")
+    versions = card.get("versions", {})
+    if versions:
+        lines += ["", "## Library versions", ""] + [f"- {k}: {v}" for k, v in versions.items()]
+    return "\n".join(lines) + "\n"
+
+
+def default_model_path() -> Path:
+    """Where the shipped default model lives: inside the installed package, or the repo's models/."""
+    packaged = Path(__file__).parent / "_default_model"
+    if (packaged / MODEL_FILE).is_file():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "models" / "default"
+
+
+def load_model(path: str | Path | None = None) -> tuple[TouchpointModel, dict[str, Any]]:
+    """Load a model folder (default: the shipped model), verifying the file against its card.
+
+    Returns the model and its card. A model file whose sha256 differs from the card is
+    refused: joblib files run code when loaded, so only files the card vouches for are opened.
+    """
+    folder = Path(path) if path is not None else default_model_path()
+    if folder.is_file():
+        folder = folder.parent
+    model_file, card_file = folder / MODEL_FILE, folder / CARD_FILE
+    if not model_file.is_file() or not card_file.is_file():
+        raise ModelError(
+            f"No model found in {str(folder)!r}: it needs {MODEL_FILE} and {CARD_FILE}. "
+            "Train one with `touchtext train --data data/labeled --out DIR` or pass --model DIR."
+        )
+    try:
+        card = json.loads(card_file.read_text("utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"{card_file} is not valid JSON ({exc}); retrain or restore the model folder.") from exc
+    actual = _sha256(model_file)
+    if card.get("model_sha256") != actual:
+        raise ModelError(
+            f"{model_file} does not match its model card (sha256 {actual[:12]}..., card says "
+            f"{str(card.get('model_sha256'))[:12]}...); refusing to load a file that may have been modified. "
+            "Retrain the model or restore both files together."
+        )
+    payload = joblib.load(model_file)
+    if not isinstance(payload, dict) or payload.get("format_version") != FORMAT_VERSION:
+        raise ModelError(f"{model_file} was written by an incompatible touchtext version; retrain it.")
+    model = payload["model"]
+    if not isinstance(model, TouchpointModel):
+        raise ModelError(f"{model_file} does not hold a touchtext model.")
+    return model, card
+
+
+def mentions_to_columns(mentions: Sequence[Mention]) -> dict[str, str]:
+    """The readable classified-output cells for one item's mentions."""
+    return {
+        schema.TOUCHPOINTS: "|".join(m.touchpoint for m in mentions),
+        schema.SENTIMENTS: "|".join(f"{m.touchpoint}:{m.sentiment}" for m in mentions),
+        schema.CONFIDENCE: "|".join(f"{m.touchpoint}:{m.confidence:.2f}" for m in mentions),
+        schema.MENTIONS: json.dumps([m.to_dict() for m in mentions], ensure_ascii=False),
+    }
+
+
+def settings_dict(model: TouchpointModel) -> dict[str, Any]:
+    """Model and language settings as plain data, for the model card."""
+    return {"model": asdict(model.settings_), "language": asdict(model.processor.settings)}

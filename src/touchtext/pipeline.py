@@ -1,0 +1,130 @@
+"""The end-to-end flow: read -> clean -> classify -> summarize -> write.
+
+`classify` and `summarize` work on DataFrames; `run` chains them over a file and writes
+every output atomically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import schema
+from .cleaning import clean
+from .io import detect_text_column, read_table, write_csv, write_text
+from .model import TouchpointModel, load_model, mentions_to_columns
+from .report import render_summary_markdown, render_terminal_table
+from .summaries import mentions, summarize
+from .taxonomy import Taxonomy, load_taxonomy
+
+__all__ = ["classify", "run", "RunResult", "OUTPUT_FILES"]
+
+OUTPUT_FILES = ("classified.csv", "mentions.csv", "summary.csv", "summary.md")
+
+
+def _resolve_model(model: TouchpointModel | str | Path | None) -> tuple[TouchpointModel, dict[str, Any]]:
+    if isinstance(model, TouchpointModel):
+        return model, {}
+    return load_model(model)
+
+
+def classify(
+    df: pd.DataFrame,
+    *,
+    text_column: str | None = None,
+    model: TouchpointModel | str | Path | None = None,
+) -> pd.DataFrame:
+    """Classify every row of `df` into touchpoints with a sentiment per touchpoint.
+
+    Returns a new DataFrame: the input columns plus `row_id` (if absent), `clean_text`,
+    `status` (ok / unclear / empty), `status_reason`, `touchpoints`, `sentiments`,
+    `confidence` and `mentions` (JSON with evidence spans). Row order and count are kept.
+
+    Example:
+        >>> out = classify(pd.DataFrame({"text": ["Charged twice for parking!"]}))
+        >>> out.loc[0, "sentiments"]  # doctest: +SKIP
+        'billing:negative|parking:negative'
+    """
+    fitted, _ = _resolve_model(model)
+    column = detect_text_column(df, text_column)
+    out = df.reset_index(drop=True).copy()
+    if schema.ROW_ID not in out.columns:
+        out.insert(0, schema.ROW_ID, range(1, len(out) + 1))
+    out = clean(out, text_column=column)
+    texts = out[schema.CLEAN_TEXT].tolist()
+    has_text = [bool(t.strip()) for t in texts]
+    predictions = iter(fitted.predict([t for t, ok in zip(texts, has_text, strict=True) if ok]))
+    records = []
+    for ok in has_text:
+        if not ok:
+            cells = mentions_to_columns([])
+            cells.update({schema.STATUS: schema.STATUS_EMPTY, schema.STATUS_REASON: "no text after cleaning"})
+        else:
+            found = next(predictions)
+            cells = mentions_to_columns(found)
+            if found:
+                cells.update({schema.STATUS: schema.STATUS_OK, schema.STATUS_REASON: ""})
+            else:
+                cells.update({schema.STATUS: schema.STATUS_UNCLEAR,
+                              schema.STATUS_REASON: "no touchpoint above its decision threshold"})
+        records.append(cells)
+    added = pd.DataFrame.from_records(
+        records,
+        columns=[schema.STATUS, schema.STATUS_REASON, schema.TOUCHPOINTS, schema.SENTIMENTS,
+                 schema.CONFIDENCE, schema.MENTIONS],
+    )
+    return pd.concat([out, added], axis=1)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What `run` produced: the classified rows, the summary and the files written."""
+
+    classified: pd.DataFrame
+    summary: pd.DataFrame
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+    def terminal_table(self, top: int = 10) -> str:
+        """The ranked pain-point table as printed by `touchtext run`."""
+        return render_terminal_table(self.summary, top=top)
+
+
+def run(
+    input_path: str | Path,
+    out_dir: str | Path,
+    *,
+    text_column: str | None = None,
+    model: TouchpointModel | str | Path | None = None,
+    taxonomy: Taxonomy | None = None,
+) -> RunResult:
+    """Read a feedback export, classify it, summarize it and write the outputs to `out_dir`.
+
+    Writes classified.csv (every input row, in order), mentions.csv (one row per item and
+    touchpoint), summary.csv and summary.md.
+
+    Example:
+        >>> result = run("data/samples/reviews.csv", "out/")  # doctest: +SKIP
+        >>> print(result.terminal_table())  # doctest: +SKIP
+    """
+    fitted, card = _resolve_model(model)
+    if taxonomy is None:
+        taxonomy = Taxonomy.from_dict(card["taxonomy"], "the model card") if "taxonomy" in card else load_taxonomy()
+    table = read_table(input_path)
+    classified = classify(table, text_column=text_column, model=fitted)
+    summary = summarize(classified, taxonomy)
+    out = Path(out_dir)
+    outputs = {
+        "classified.csv": write_csv(classified, out / "classified.csv"),
+        "mentions.csv": write_csv(mentions(classified), out / "mentions.csv"),
+        "summary.csv": write_csv(summary, out / "summary.csv"),
+        "summary.md": write_text(
+            render_summary_markdown(
+                summary, n_items=len(classified), input_name=Path(input_path).name, model_name=card.get("name", "")
+            ),
+            out / "summary.md",
+        ),
+    }
+    return RunResult(classified=classified, summary=summary, outputs=outputs)

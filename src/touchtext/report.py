@@ -1,0 +1,53 @@
+"""Rendering summaries for people: the Markdown summary and the terminal pain-point table."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["render_summary_markdown", "render_terminal_table"]
+
+
+def _shorten(text: object, width: int) -> str:
+    s = " ".join(str(text).split()) if isinstance(text, str) else ""
+    return s if len(s) <= width else s[: width - 1].rstrip() + "…"
+
+
+def _md_cell(text: object) -> str:
+    """Text safe inside a Markdown table cell."""
+    return _shorten(text, 160).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render_summary_markdown(summary: pd.DataFrame, *, n_items: int, input_name: str = "", model_name: str = "") -> str:
+    """A Markdown report: the ranked pain points with counts, negative share and an example."""
+    lines = ["# Touchpoint pain points", ""]
+    if input_name:
+        lines.append(f"Input: `{input_name}` · items: {n_items}" + (f" · model: {model_name}" if model_name else ""))
+        lines.append("")
+    lines += [
+        "Ranked by negative mentions. Negative share comes with a 95% Wilson interval, so small counts are not over-read.",
+        "",
+        "| rank | touchpoint | stage | mentions | share | negative | negative share (95% CI) | net sentiment | example |",
+        "|---:|---|---|---:|---:|---:|---|---:|---|",
+    ]
+    for r in summary.itertuples(index=False):
+        lines.append(
+            f"| {r.pain_rank} | {r.name} | {r.stage.replace('_', ' ')} | {r.mentions} | {r.share:.1%} | {r.negative} | "
+            f"{r.negative_share:.0%} ({r.negative_share_low:.0%}–{r.negative_share_high:.0%}) | {r.net_sentiment:+.2f} | "
+            f"{_md_cell(r.top_example)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_terminal_table(summary: pd.DataFrame, top: int = 10) -> str:
+    """A fixed-width table of the top pain points for the terminal."""
+    shown = summary[summary["mentions"] > 0].head(top)
+    header = f"{'#':>2}  {'touchpoint':<38} {'mentions':>8} {'negative':>8} {'neg %':>6} {'net':>6}"
+    lines = [header, "-" * len(header)]
+    for r in shown.itertuples(index=False):
+        lines.append(
+            f"{r.pain_rank:>2}  {_shorten(r.name, 38):<38} {r.mentions:>8} {r.negative:>8} "
+            f"{r.negative_share:>6.0%} {r.net_sentiment:>+6.2f}"
+        )
+    if shown.empty:
+        lines.append("(no touchpoint was mentioned)")
+    return "\n".join(lines)
