@@ -16,7 +16,7 @@ import pandas as pd
 from . import schema
 from .io import detect_text_column
 
-__all__ = ["clean_text", "clean"]
+__all__ = ["clean", "clean_text"]
 
 _TAG = re.compile(r"<\s*(br|/p|p|/div|div|li|/li|tr|/tr)\b[^>]*>", re.IGNORECASE)
 _ANY_TAG = re.compile(r"</?[a-zA-Z][^<>]{0,500}>")

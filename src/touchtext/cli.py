@@ -41,8 +41,9 @@ def cli(debug: bool) -> None:
 @click.option("--model", "model_dir", type=_path_in, help="Model folder (default: the shipped model).")
 @click.option("--top", default=10, show_default=True, help="How many pain points to print.")
 @click.option("--quiet", is_flag=True, help="Print nothing on success.")
-def run_command(input_path: Path, out_dir: Path, text_col: str | None, model_dir: Path | None, top: int,
-                quiet: bool) -> None:
+def run_command(
+    input_path: Path, out_dir: Path, text_col: str | None, model_dir: Path | None, top: int, quiet: bool
+) -> None:
     """Clean, classify and summarize a feedback export; write the results to --out.
 
     Example: touchtext run data/samples/reviews.csv --out out/
@@ -95,8 +96,10 @@ def summarize_command(classified_path: Path, out_dir: Path, taxonomy_file: Path 
     classified = read_table(classified_path, add_row_id=False)
     summary = summarize(classified, load_taxonomy(taxonomy_file))
     write_csv(summary, out_dir / "summary.csv")
-    write_text(render_summary_markdown(summary, n_items=len(classified), input_name=classified_path.name),
-               out_dir / "summary.md")
+    write_text(
+        render_summary_markdown(summary, n_items=len(classified), input_name=classified_path.name),
+        out_dir / "summary.md",
+    )
     click.echo(render_terminal_table(summary))
 
 
@@ -104,8 +107,12 @@ def summarize_command(classified_path: Path, out_dir: Path, taxonomy_file: Path 
 @click.option("--data", "data_path", required=True, type=_path_in, help="Labeled file or folder of files.")
 @click.option("--out", "out_dir", required=True, type=_path_in, help="Folder to write the model and its card.")
 @click.option("--text-col", default="text", show_default=True, help="Column holding the text.")
-@click.option("--labels-col", default="labels", show_default=True,
-              help="Column holding labels like 'billing:negative|delivery:positive'.")
+@click.option(
+    "--labels-col",
+    default="labels",
+    show_default=True,
+    help="Column holding labels like 'billing:negative|delivery:positive'.",
+)
 @click.option("--taxonomy", "taxonomy_file", type=_path_in, help="Taxonomy TOML (default: the shipped one).")
 def train_command(data_path: Path, out_dir: Path, text_col: str, labels_col: str, taxonomy_file: Path | None) -> None:
     """Train a touchpoint model on labeled data and report held-out metrics.
@@ -126,16 +133,20 @@ def train_command(data_path: Path, out_dir: Path, text_col: str, labels_col: str
 
 def _metrics_table(card: dict) -> str:
     m, data = card.get("metrics", {}), card["data"]
-    lines = [f"Trained on {data['n_train']} items in {card['training_seconds']} s; "
-             f"held-out test split: {data['n_test']} items."]
+    lines = [
+        f"Trained on {data['n_train']} items in {card['training_seconds']} s; "
+        f"held-out test split: {data['n_test']} items."
+    ]
     if not m:
         return lines[0] + " (no test rows: no held-out metrics)"
     lines.append(f"{'touchpoint':<18} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>8}")
     for t, v in m["per_touchpoint"].items():
         lines.append(f"{t:<18} {v['precision']:>9.2f} {v['recall']:>7.2f} {v['f1']:>6.2f} {v['support']:>8}")
-    lines.append(f"\nmicro-F1 {m['micro_f1']:.3f} | macro-F1 {m['macro_f1']:.3f} | "
-                 f"sentiment accuracy {m['sentiment_accuracy']:.3f} (macro-F1 {m['sentiment_macro_f1']:.3f}, "
-                 f"{m['sentiment_pairs']} touchpoint-sentiment pairs) | pair-F1 {m['pair_f1']:.3f}")
+    lines.append(
+        f"\nmicro-F1 {m['micro_f1']:.3f} | macro-F1 {m['macro_f1']:.3f} | "
+        f"sentiment accuracy {m['sentiment_accuracy']:.3f} (macro-F1 {m['sentiment_macro_f1']:.3f}, "
+        f"{m['sentiment_pairs']} touchpoint-sentiment pairs) | pair-F1 {m['pair_f1']:.3f}"
+    )
     return "\n".join(lines)
 
 
@@ -156,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     except TouchtextError as exc:
         click.echo(f"touchtext: error: {exc}", err=True)
         return EXIT_USER_ERROR
-    except Exception as exc:  # noqa: BLE001 - the one place unexpected errors are reported
+    except Exception as exc:
         if debug:
             traceback.print_exc()
         else:

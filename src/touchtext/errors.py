@@ -7,11 +7,11 @@ exit code 2. Messages say what was wrong, what was received and how to fix it.
 from __future__ import annotations
 
 __all__ = [
-    "TouchtextError",
     "InputError",
-    "TaxonomyError",
     "LabelError",
     "ModelError",
+    "TaxonomyError",
+    "TouchtextError",
 ]
 
 

@@ -24,14 +24,27 @@ import pandas as pd
 from . import schema
 from .errors import InputError
 
-__all__ = ["read_table", "detect_text_column", "write_csv", "write_text", "atomic_path", "SUPPORTED_FORMATS"]
+__all__ = ["SUPPORTED_FORMATS", "atomic_path", "detect_text_column", "read_table", "write_csv", "write_text"]
 
 SUPPORTED_FORMATS = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json")
 
 # Column names that usually hold the customer's words, most specific first.
 _TEXT_COLUMN_HINTS = (
-    "text", "review_text", "review", "body", "comment", "comments", "feedback", "message",
-    "content", "description", "transcript", "verbatim", "response", "answer", "review_body",
+    "text",
+    "review_text",
+    "review",
+    "body",
+    "comment",
+    "comments",
+    "feedback",
+    "message",
+    "content",
+    "description",
+    "transcript",
+    "verbatim",
+    "response",
+    "answer",
+    "review_body",
 )
 
 
@@ -146,10 +159,8 @@ def read_table(path: str | Path, *, add_row_id: bool = True) -> pd.DataFrame:
     text = _decode(_read_bytes(p), p)
     if not text.strip():
         raise InputError(f"{p} is empty; it needs a header row and at least one data row.")
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        df = _read_json(text, p, suffix)
-    else:
-        df = _read_delimited(text, p, suffix)
+    reader = _read_json if suffix in (".jsonl", ".ndjson", ".json") else _read_delimited
+    df = reader(text, p, suffix)
     if df.columns.empty:
         raise InputError(f"{p} has no columns.")
     return _add_row_id(df) if add_row_id else df
@@ -167,9 +178,7 @@ def detect_text_column(df: pd.DataFrame, text_column: str | None = None) -> str:
             return text_column
         close = difflib.get_close_matches(text_column, columns, n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise InputError(
-            f"Text column {text_column!r} not found; the input has columns: {', '.join(columns)}.{hint}"
-        )
+        raise InputError(f"Text column {text_column!r} not found; the input has columns: {', '.join(columns)}.{hint}")
     lowered = {c.lower().strip(): c for c in columns}
     for hint in _TEXT_COLUMN_HINTS:
         if hint in lowered:
@@ -234,9 +243,8 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _write_with(path: str | Path, write: Callable[[IO[str]], Any]) -> Path:
-    with atomic_path(path) as tmp:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            write(fh)
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        write(fh)
     return Path(path)
 
 

@@ -16,12 +16,37 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-__all__ = ["LanguageSettings", "TextProcessor", "Sentence"]
+__all__ = ["LanguageSettings", "Sentence", "TextProcessor"]
 
 _NEGATION_CUES = frozenset(
-    {"not", "no", "never", "n't", "without", "nobody", "nothing", "nowhere", "neither", "nor",
-     "hardly", "barely", "cannot", "cant", "dont", "didnt", "doesnt", "wasnt", "werent", "isnt",
-     "wont", "couldnt", "wouldnt", "havent", "hasnt", "aint"}
+    {
+        "not",
+        "no",
+        "never",
+        "n't",
+        "without",
+        "nobody",
+        "nothing",
+        "nowhere",
+        "neither",
+        "nor",
+        "hardly",
+        "barely",
+        "cannot",
+        "cant",
+        "dont",
+        "didnt",
+        "doesnt",
+        "wasnt",
+        "werent",
+        "isnt",
+        "wont",
+        "couldnt",
+        "wouldnt",
+        "havent",
+        "hasnt",
+        "aint",
+    }
 )
 # Words that end a negation scope: a contrast starts a new thought.
 _SCOPE_BREAKERS = frozenset({"but", "however", "though", "although", "yet", "except", "and", "so"})
@@ -89,7 +114,8 @@ class TextProcessor:
         """The spaCy pipeline, built on first use."""
         if self._nlp is None:
             self._nlp = build_pipeline(self.settings)
-            self._lemma_table = self._nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+            lemmatizer: Any = self._nlp.get_pipe("lemmatizer")
+            self._lemma_table = lemmatizer.lookups.get_table("lemma_lookup")
         return self._nlp
 
     def docs(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[Doc]:

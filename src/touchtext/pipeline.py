@@ -20,7 +20,7 @@ from .report import render_summary_markdown, render_terminal_table
 from .summaries import mentions, summarize
 from .taxonomy import Taxonomy, load_taxonomy
 
-__all__ = ["classify", "run", "RunResult", "OUTPUT_FILES"]
+__all__ = ["OUTPUT_FILES", "RunResult", "classify", "run"]
 
 OUTPUT_FILES = ("classified.csv", "mentions.csv", "summary.csv", "summary.md")
 
@@ -68,13 +68,23 @@ def classify(
             if found:
                 cells.update({schema.STATUS: schema.STATUS_OK, schema.STATUS_REASON: ""})
             else:
-                cells.update({schema.STATUS: schema.STATUS_UNCLEAR,
-                              schema.STATUS_REASON: "no touchpoint above its decision threshold"})
+                cells.update(
+                    {
+                        schema.STATUS: schema.STATUS_UNCLEAR,
+                        schema.STATUS_REASON: "no touchpoint above its decision threshold",
+                    }
+                )
         records.append(cells)
     added = pd.DataFrame.from_records(
         records,
-        columns=[schema.STATUS, schema.STATUS_REASON, schema.TOUCHPOINTS, schema.SENTIMENTS,
-                 schema.CONFIDENCE, schema.MENTIONS],
+        columns=[
+            schema.STATUS,
+            schema.STATUS_REASON,
+            schema.TOUCHPOINTS,
+            schema.SENTIMENTS,
+            schema.CONFIDENCE,
+            schema.MENTIONS,
+        ],
     )
     return pd.concat([out, added], axis=1)
 

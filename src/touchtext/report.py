@@ -24,16 +24,18 @@ def render_summary_markdown(summary: pd.DataFrame, *, n_items: int, input_name: 
         lines.append(f"Input: `{input_name}` · items: {n_items}" + (f" · model: {model_name}" if model_name else ""))
         lines.append("")
     lines += [
-        "Ranked by negative mentions. Negative share comes with a 95% Wilson interval, so small counts are not over-read.",
+        "Ranked by negative mentions. Negative share comes with a 95% Wilson interval, "
+        "so small counts are not over-read.",
         "",
-        "| rank | touchpoint | stage | mentions | share | negative | negative share (95% CI) | net sentiment | example |",
+        "| rank | touchpoint | stage | mentions | share | negative | negative share (95% CI) "
+        "| net sentiment | example |",
         "|---:|---|---|---:|---:|---:|---|---:|---|",
     ]
     for r in summary.itertuples(index=False):
         lines.append(
             f"| {r.pain_rank} | {r.name} | {r.stage.replace('_', ' ')} | {r.mentions} | {r.share:.1%} | {r.negative} | "
-            f"{r.negative_share:.0%} ({r.negative_share_low:.0%}–{r.negative_share_high:.0%}) | {r.net_sentiment:+.2f} | "
-            f"{_md_cell(r.top_example)} |"
+            f"{r.negative_share:.0%} ({r.negative_share_low:.0%}–{r.negative_share_high:.0%}) | "
+            f"{r.net_sentiment:+.2f} | {_md_cell(r.top_example)} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -15,7 +15,7 @@ from . import schema
 from .errors import InputError
 from .taxonomy import Taxonomy, load_taxonomy
 
-__all__ = ["mentions", "summarize", "wilson_interval", "SUMMARY_COLUMNS"]
+__all__ = ["SUMMARY_COLUMNS", "mentions", "summarize", "wilson_interval"]
 
 SUMMARY_COLUMNS = (
     "pain_rank",

@@ -10,7 +10,7 @@ from typing import Literal, get_args
 
 from .errors import TaxonomyError
 
-__all__ = ["Touchpoint", "Taxonomy", "load_taxonomy", "JourneyStage", "Facing"]
+__all__ = ["Facing", "JourneyStage", "Taxonomy", "Touchpoint", "load_taxonomy"]
 
 JourneyStage = Literal[
     "awareness",
@@ -70,8 +70,7 @@ class Taxonomy:
             if t.id == touchpoint_id:
                 return t
         raise TaxonomyError(
-            f"Unknown touchpoint {touchpoint_id!r} in taxonomy {self.name!r}; "
-            f"valid ids: {', '.join(self.ids)}."
+            f"Unknown touchpoint {touchpoint_id!r} in taxonomy {self.name!r}; valid ids: {', '.join(self.ids)}."
         )
 
 
@@ -120,7 +119,9 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     else:
         p = Path(path)
         if not p.is_file():
-            raise TaxonomyError(f"Taxonomy file {str(p)!r} does not exist; pass a TOML file with [[touchpoint]] tables.")
+            raise TaxonomyError(
+                f"Taxonomy file {str(p)!r} does not exist; pass a TOML file with [[touchpoint]] tables."
+            )
         text = p.read_text("utf-8")
         source = str(p)
     try:
@@ -135,4 +136,6 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise TaxonomyError(f"{source} lists touchpoint id(s) {', '.join(dupes)} more than once; ids must be unique.")
-    return Taxonomy(name=str(data.get("name", Path(source).stem)), version=str(data.get("version", "1")), touchpoints=tps)
+    return Taxonomy(
+        name=str(data.get("name", Path(source).stem)), version=str(data.get("version", "1")), touchpoints=tps
+    )

@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +27,13 @@ from .model import ModelSettings, TouchpointModel, library_versions, settings_di
 from .taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
+    "LABELED_FORMATS",
+    "TrainResult",
+    "assign_split",
+    "evaluate",
     "load_labeled",
     "parse_label_cell",
-    "assign_split",
     "train",
-    "evaluate",
-    "TrainResult",
-    "LABELED_FORMATS",
 ]
 
 LABELED_FORMATS = (".jsonl", ".csv", ".tsv", ".json")
@@ -127,7 +127,10 @@ def load_labeled(
         out["id"] = [f"{f}:{r}" for f, r in zip(out["_file"], out[schema.ROW_ID], strict=True)]
     empty_text = out["text"].isna() | (out["text"].astype(str).str.strip() == "")
     if empty_text.any():
-        rows = ", ".join(f"{f} row {r}" for f, r in zip(out.loc[empty_text, "_file"], out.loc[empty_text, schema.ROW_ID]))
+        rows = ", ".join(
+            f"{f} row {r}"
+            for f, r in zip(out.loc[empty_text, "_file"], out.loc[empty_text, schema.ROW_ID], strict=True)
+        )
         raise LabelError(f"Empty text in {rows}; remove those rows or fill in their text.")
     dupes = out["id"][out["id"].duplicated()].tolist()
     if dupes:
@@ -177,7 +180,12 @@ def evaluate(model: TouchpointModel, labeled: pd.DataFrame) -> dict[str, Any]:
     precision, recall, f1, support = precision_recall_fscore_support(Y, P, zero_division=0)
     present = Y.sum(axis=0) > 0
     per = {
-        t: {"precision": float(precision[j]), "recall": float(recall[j]), "f1": float(f1[j]), "support": int(support[j])}
+        t: {
+            "precision": float(precision[j]),
+            "recall": float(recall[j]),
+            "f1": float(f1[j]),
+            "support": int(support[j]),
+        }
         for j, t in enumerate(ids)
     }
     pairs = [(i, t, s) for i, g in enumerate(gold) for t, s in g.items() if s]
@@ -243,7 +251,7 @@ def train(
     sentiments: Counter[str] = Counter(s for labels in train_rows["labels"] for s in labels.values() if s)
     card: dict[str, Any] = {
         "name": name,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "taxonomy": taxonomy.to_dict(),
         "data": {
             "sha256": data_fingerprint(labeled),
@@ -252,7 +260,8 @@ def train(
             "label_counts": {t: counts.get(t, 0) for t in taxonomy.ids},
             "sentiment_counts": dict(sentiments),
             "sources": {str(k): int(v) for k, v in labeled["source"].value_counts().items()}
-            if "source" in labeled.columns else {},
+            if "source" in labeled.columns
+            else {},
         },
         "training_seconds": round(seconds, 2),
         "settings": settings_dict(model),

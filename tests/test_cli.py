@@ -1,0 +1,137 @@
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from tests.conftest import ROOT, run_cli
+
+SAMPLES = ROOT / "data" / "samples"
+COMMANDS = ["run", "classify", "summarize", "train"]
+
+
+def test_version():
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("touchtext, version ")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command):
+    result = run_cli(command, "--help")
+    assert result.returncode == 0
+    assert "Example: touchtext " + command in result.stdout
+
+
+def test_run_on_the_shipped_sample(tmp_path):
+    result = run_cli("run", str(SAMPLES / "reviews.csv"), "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "Classified" in result.stdout and "negative" in result.stdout
+    source = pd.read_csv(SAMPLES / "reviews.csv", dtype=str, keep_default_na=False)
+    classified = pd.read_csv(tmp_path / "classified.csv", dtype=str, keep_default_na=False)
+    assert len(classified) == len(source)
+    assert classified["review_id"].tolist() == source["review_id"].tolist()
+    assert set(classified["status"]) <= {"ok", "unclear", "empty"}
+
+
+def test_summarize_rebuilds_the_summary_from_classified(tmp_path):
+    assert run_cli("run", str(SAMPLES / "reviews.csv"), "--out", str(tmp_path / "a")).returncode == 0
+    result = run_cli("summarize", str(tmp_path / "a" / "classified.csv"), "--out", str(tmp_path / "b"))
+    assert result.returncode == 0, result.stderr
+    first = pd.read_csv(tmp_path / "a" / "summary.csv")
+    second = pd.read_csv(tmp_path / "b" / "summary.csv")
+    pd.testing.assert_frame_equal(first, second)
+
+
+def test_classify_command(tmp_path):
+    out = tmp_path / "c.csv"
+    result = run_cli("classify", str(SAMPLES / "tickets.jsonl"), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert len(pd.read_csv(out)) == len((SAMPLES / "tickets.jsonl").read_text(encoding="utf-8").splitlines())
+
+
+@pytest.mark.parametrize(
+    ("make_input", "extra", "message"),
+    [
+        (lambda d: d / "missing.csv", [], "touchtext: error: Input file '{p}' does not exist; check the path."),
+        (
+            lambda d: _write(d / "x.xlsx", b"PK\x03\x04"),
+            [],
+            "touchtext: error: Cannot read 'x.xlsx': unsupported file type '.xlsx'",
+        ),
+        (
+            lambda d: _write(d / "n.csv", b"id,score\n1,3\n2,4\n"),
+            [],
+            "touchtext: error: Could not find a text column; the input has columns: id, score.",
+        ),
+        (
+            lambda d: _write(d / "t.csv", b"id,review_text\n1,fine stay\n"),
+            ["--text-col", "review"],
+            "touchtext: error: Text column 'review' not found; the input has columns: id, review_text. "
+            "Did you mean 'review_text'?",
+        ),
+    ],
+)
+def test_bad_input_is_one_clean_line(tmp_path, make_input, extra, message):
+    p = make_input(tmp_path)
+    result = run_cli("run", str(p), "--out", str(tmp_path / "out"), *extra)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [message.format(p=p)] or result.stderr.startswith(message.format(p=p))
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path
+
+
+def test_tampered_model_exits_2(model_copy, tmp_path):
+    (model_copy / "model.joblib").write_bytes(b"not a model")
+    result = run_cli("run", str(SAMPLES / "reviews.csv"), "--out", str(tmp_path), "--model", str(model_copy))
+    assert result.returncode == 2
+    assert "does not match its model card" in result.stderr
+
+
+def test_usage_error_exits_2():
+    result = run_cli("run")
+    assert result.returncode == 2
+    assert "Missing argument 'INPUT'" in result.stderr
+
+
+def test_train_command_writes_a_model(tmp_path, labeled_corpus):
+    data = tmp_path / "labels.jsonl"
+    subset = pd.concat(
+        [
+            labeled_corpus[labeled_corpus["split"] == "train"].head(300),
+            labeled_corpus[labeled_corpus["split"] == "test"].head(80),
+        ]
+    )
+    with open(data, "w", encoding="utf-8") as fh:
+        for row in subset.itertuples():
+            cell = "|".join(f"{t}:{s}" if s else t for t, s in row.labels.items())
+            fh.write(json.dumps({"id": row.id, "text": row.text, "labels": cell, "split": row.split}) + "\n")
+    result = run_cli("train", "--data", str(data), "--out", str(tmp_path / "m"))
+    assert result.returncode == 0, result.stderr
+    assert "macro-F1" in result.stdout and "sentiment accuracy" in result.stdout
+    card = json.loads((tmp_path / "m" / "model_card.json").read_text())
+    assert card["data"]["n_train"] == 300 and card["data"]["n_test"] == 80
+    run = run_cli("run", str(SAMPLES / "reviews.csv"), "--out", str(tmp_path / "o"), "--model", str(tmp_path / "m"))
+    assert run.returncode == 0, run.stderr
+
+
+def test_unexpected_errors_point_to_debug(tmp_path, model_copy):
+    shutil.rmtree(tmp_path / "model", ignore_errors=True)
+    bad = tmp_path / "bad_model"
+    bad.mkdir()
+    (bad / "model.joblib").write_bytes(b"garbage")
+    import hashlib
+
+    digest = hashlib.sha256(b"garbage").hexdigest()
+    (bad / "model_card.json").write_text(json.dumps({"model_sha256": digest}))
+    result = run_cli("run", str(SAMPLES / "reviews.csv"), "--out", str(tmp_path / "o"), "--model", str(bad))
+    assert result.returncode == 1
+    assert "rerun with --debug for the traceback" in result.stderr
+    debug = run_cli("--debug", "run", str(SAMPLES / "reviews.csv"), "--out", str(tmp_path / "o"), "--model", str(bad))
+    assert debug.returncode == 1 and "Traceback" in debug.stderr
