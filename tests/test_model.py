@@ -91,3 +91,12 @@ def test_card_json_on_disk_matches(small_model_dir):
     card = json.loads((small_model_dir / CARD_FILE).read_text())
     assert card["model_file"] == MODEL_FILE
     assert (small_model_dir / "model_card.md").read_text().startswith("# Model card")
+
+
+def test_shipped_model_was_trained_on_the_shipped_corpus(shipped_model, labeled_corpus):
+    from touchtext.training import data_fingerprint
+
+    _, card = shipped_model
+    assert card["data"]["sha256"] == data_fingerprint(labeled_corpus), (
+        "models/default is stale: retrain with `touchtext train --data data/labeled --out models/default`"
+    )
