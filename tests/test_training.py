@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from touchtext.errors import InputError, LabelError
-from touchtext.training import assign_split, evaluate, load_labeled, parse_label_cell, train
+from touchtext.training import assign_split, cleaned_texts, evaluate, load_labeled, parse_label_cell, train
 
 VALID = ("billing", "delivery", "staff")
 
@@ -96,7 +96,7 @@ def test_training_card_and_metrics(small_training):
 def test_evaluate_is_perfect_on_its_own_confident_output(small_training, labeled_corpus):
     model = small_training.model
     rows = labeled_corpus[labeled_corpus["split"] == "test"].head(40).copy()
-    preds = model.predict(rows["text"].tolist())
+    preds = model.predict(cleaned_texts(rows))
     rows["labels"] = [{m.touchpoint: m.sentiment for m in p} for p in preds]
     m = evaluate(model, rows)
     assert m["micro_f1"] == pytest.approx(1.0)

@@ -1,78 +1,408 @@
-"""Cleaning raw feedback text before classification.
+"""Cleaning raw feedback before classification: reviews, tickets/emails and transcripts.
 
-Removes markup and encoding damage while keeping what carries meaning (emoji, "!!",
-negations). Cleaning is idempotent: cleaning clean text changes nothing.
+Every source gets the same normalization (markup, entities, encoding damage, Unicode,
+repeated letters and punctuation, spacing; emoji are kept because they carry sentiment).
+Tickets also lose quoted replies, signatures, footers, disclaimers and help-desk boilerplate,
+and auto-replies are flagged. Transcripts keep the customer's turns. Personal data is then
+replaced by typed placeholders (see `touchtext.redaction`).
+
+Every step keeps a map back to the raw text, so sentences of the cleaned text carry
+character offsets into the original (`sentences()`). Cleaning is idempotent.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import tomllib
 import unicodedata
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
 
 import ftfy
 import pandas as pd
 
 from . import schema
+from ._alignment import Aligned
+from ._email import combine_subject, is_auto_reply, strip_email_noise
+from .errors import InputError
 from .io import detect_text_column
+from .language import TextProcessor
+from .redaction import RedactionSettings, Redactor
+from .transcripts import clean_turn_text, customer_text, looks_like_transcript
 
-__all__ = ["clean", "clean_text"]
+__all__ = [
+    "CleanedText",
+    "CleaningSettings",
+    "Source",
+    "clean",
+    "clean_one",
+    "clean_text",
+    "detect_source",
+    "load_cleaning_config",
+    "sentences",
+]
 
-_TAG = re.compile(r"<\s*(br|/p|p|/div|div|li|/li|tr|/tr)\b[^>]*>", re.IGNORECASE)
+Source = Literal["auto", "review", "ticket", "transcript"]
+SOURCES: tuple[str, ...] = ("auto", "review", "ticket", "transcript")
+CLEAN_STATUS_OK = schema.STATUS_OK
+CLEAN_STATUS_EMPTY = schema.STATUS_EMPTY
+CLEAN_STATUS_AUTO_REPLY = schema.STATUS_AUTO_REPLY
+
+
+@dataclass(frozen=True)
+class CleaningSettings:
+    """How to clean. Loaded from a TOML file with `load_cleaning_config`, or built in code."""
+
+    redact_pii: bool = True
+    redaction: RedactionSettings = field(default_factory=RedactionSettings)
+    transcript_roles: tuple[str, ...] = ("customer",)  # whose turns are analysed
+
+
+@dataclass(frozen=True)
+class CleanedText:
+    """One cleaned item: text plus what cleaning found out about it."""
+
+    text: str
+    source: str
+    status: str
+    notes: tuple[str, ...]
+    text_rating: float | None
+    pii: tuple[str, ...]
+    aligned: Aligned
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Offsets in the raw text of characters start..end of the cleaned text."""
+        return self.aligned.original_span(start, end)
+
+
+# -- normalization (shared by every source) -------------------------------------------------
+_MOJIBAKE = re.compile("[ÃÂâÅÐÑÎÏ][\u0080-\u00bf\u0152-\u0178\u02c6\u02dc\u2013-\u2122\u20ac]+[^\\s]*")
+_BLOCK_TAG = re.compile(r"<\s*(?:br|/p|p|/div|div|li|/li|tr|/tr|h[1-6]|/h[1-6])\b[^>]{0,200}>", re.IGNORECASE)
 _ANY_TAG = re.compile(r"</?[a-zA-Z][^<>]{0,500}>")
-_MOJIBAKE_HINT = re.compile("[ÃÂâ][\u0080-\u00bf\u2018-\u203a\u0152-\u0178\u02c6\u02dc\u20ac\u2122]")
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,30});")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85\x0b\x0c]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff\ufffd]")
 _ELONGATED = re.compile(r"([a-zA-Z])\1{2,}")
-_REPEATED_PUNCT = re.compile(r"([!?.])\1{2,}")
-_SPACES = re.compile(r"[^\S\n]+")
-_BLANK_LINES = re.compile(r"\n\s*\n+")
-_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b\ufeff]")
+_REPEATED_PUNCT = re.compile(r"([!?.])\1{3,}")
+_SPACES = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
+_LINE_EDGES = re.compile(r"[ ]+\n|\n[ ]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_QUOTES = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+           "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"'}  # fmt: skip
+_RATING = re.compile(
+    r"(?i)(?:^|(?<=[\s(]))(?:(?:rated|rating|score|my rating)\s*:?\s*)?"
+    r"(?P<value>\d(?:[.,]\d)?)\s*(?:/|out of|of)\s*(?P<scale>5|10)(?:\s*stars?)?\b[.!]?"
+    r"(?=\s|$)|(?P<glyphs>[★☆]{3,10})"
+)
+_RATING_CUE = re.compile(r"(?i)rated|rating|score|stars?")
 
 
-def _fix_mojibake(text: str) -> str:
-    """Repair UTF-8 text that was decoded as cp1252 (e.g. "donâ€™t" -> "don’t").
+def _normalize_char(match: re.Match[str]) -> str:
+    ch = match.group(0)
+    if ch in _QUOTES:
+        return _QUOTES[ch]
+    return unicodedata.normalize("NFKC", ch)
 
-    ftfy does the repair; the cheap hint check keeps clean text on the fast path.
+
+def _normalize(aligned: Aligned) -> Aligned:
+    """Shared normalization: encoding, markup, entities, Unicode, repetition, spacing."""
+    aligned = aligned.sub(_MOJIBAKE, lambda m: ftfy.fix_encoding(m.group(0)))
+    if "<" in aligned.text:
+        aligned = aligned.sub(_BLOCK_TAG, "\n").sub(_ANY_TAG, " ")
+    if "&" in aligned.text:
+        aligned = aligned.sub(_ENTITY, lambda m: html.unescape(m.group(0)))
+    if not aligned.text.isascii():
+        aligned = aligned.sub(_NON_ASCII, _normalize_char)
+    aligned = aligned.sub(_NEWLINES, "\n").sub(_CONTROL, "")
+    aligned = aligned.sub(_ELONGATED, r"\1\1").sub(_REPEATED_PUNCT, r"\1\1\1")
+    aligned = aligned.sub(_SPACES, " ").sub(_LINE_EDGES, "\n").sub(_BLANK_LINES, "\n\n")
+    return aligned.strip()
+
+
+def _extract_rating(aligned: Aligned) -> tuple[Aligned, float | None]:
+    """Remove star-rating boilerplate ("Rated 2 out of 5", "★★☆☆☆") and return its value on 1–5."""
+    found: list[float] = []
+
+    def take(match: re.Match[str]) -> str:
+        if match.group("glyphs"):
+            found.append(float(match.group("glyphs").count("★")))
+            return ""
+        whole = match.group(0)
+        if not _RATING_CUE.search(whole) and not (match.start() == 0 or match.end() == len(match.string)):
+            return whole  # "I'd give it 2/5 for effort" stays: it is prose, not boilerplate
+        value = float(match.group("value").replace(",", "."))
+        scale = float(match.group("scale"))
+        if value > scale:
+            return whole
+        found.append(round(value * 5 / scale, 1))
+        return ""
+
+    updated = aligned.sub(_RATING, take)
+    return updated, (found[0] if found else None)
+
+
+# -- source detection -----------------------------------------------------------------------
+_TICKET_HINT = re.compile(
+    r"(?im)^\s*(?:subject|from|sent|to|cc):|\bwrote:\s*$|^-{2,}\s*original message|^sent from my |"
+    r"^(?:dear|hi|hello) [^\n]{0,40},\s*$|^(?:kind |best )?regards,?\s*$"
+)
+_TICKET_COLUMNS = ("subject", "body", "email", "ticket", "ticket_id", "case_id", "message")
+_TRANSCRIPT_COLUMNS = ("transcript", "conversation", "conversation_id", "call_id", "chat_id", "dialogue", "turns")
+_SOURCE_COLUMNS = ("source", "source_kind", "channel", "type", "kind", "feedback_type")
+_SOURCE_VALUES = {
+    "review": "review", "reviews": "review", "rating": "review", "survey": "review", "google": "review",
+    "tripadvisor": "review", "trustpilot": "review", "app store": "review", "booking.com": "review",
+    "expedia": "review", "app survey": "review",
+    "ticket": "ticket", "email": "ticket", "e-mail": "ticket", "mail": "ticket", "web_form": "ticket",
+    "web form": "ticket", "form": "ticket", "case": "ticket",
+    "transcript": "transcript", "call": "transcript", "phone": "transcript", "chat": "transcript",
+    "voice": "transcript", "livechat": "transcript", "messaging": "transcript",
+}  # fmt: skip
+
+
+def detect_source(text: object) -> str:
+    """Guess a text's source kind from its content: transcript, ticket or review."""
+    if not isinstance(text, str):
+        return "review"
+    if looks_like_transcript(text):
+        return "transcript"
+    if _TICKET_HINT.search(text[:3000]):
+        return "ticket"
+    return "review"
+
+
+def _file_source(df: pd.DataFrame, text_column: str) -> str | None:
+    """A source implied by the file's column names, if any."""
+    names = {str(c).lower() for c in df.columns}
+    if text_column.lower() in _TRANSCRIPT_COLUMNS or names & set(_TRANSCRIPT_COLUMNS):
+        return "transcript"
+    if {"subject", "body"} <= names or text_column.lower() in ("body", "email", "message"):
+        return "ticket"
+    if names & {"rating", "stars", "review_id", "review_text", "score"}:
+        return "review"
+    return None
+
+
+def _row_sources(df: pd.DataFrame, text_column: str, source: str) -> list[str]:
+    """Per-row source kind: given, from a source-like column, from the file's columns, or sniffed."""
+    if source != "auto":
+        return [source] * len(df)
+    for column in df.columns:
+        if str(column).lower() in _SOURCE_COLUMNS:
+            mapped = [_SOURCE_VALUES.get(str(v).strip().lower()) for v in df[column]]
+            if sum(m is not None for m in mapped) >= 0.8 * len(df):
+                texts = df[text_column].tolist()
+                return [m or detect_source(t) for m, t in zip(mapped, texts, strict=True)]
+    by_file = _file_source(df, text_column)
+    texts = df[text_column].tolist()
+    if by_file == "transcript":
+        return ["transcript" if looks_like_transcript(t) else "review" for t in texts]
+    if by_file is not None:
+        return [by_file] * len(df)
+    return [detect_source(t) for t in texts]
+
+
+# -- cleaning one item ----------------------------------------------------------------------
+def clean_one(
+    text: object,
+    source: str = "review",
+    *,
+    subject: object = None,
+    settings: CleaningSettings | None = None,
+    redactor: Redactor | None = None,
+) -> CleanedText:
+    """Clean one text of a known source kind; see `clean` for DataFrames.
+
+    Example:
+        >>> clean_one("Rated 2 out of 5. Room was dirty", "review").text_rating
+        2.0
     """
-    if not _MOJIBAKE_HINT.search(text):
-        return text
-    return ftfy.fix_encoding(text)
+    settings = settings or CleaningSettings()
+    raw = text if isinstance(text, str) else ""
+    notes: list[str] = []
+    rating = None
+    status = CLEAN_STATUS_OK
+    if source == "transcript":
+        aligned, _reason, kept = customer_text(raw, settings.transcript_roles)
+        aligned = clean_turn_text(aligned)
+        notes.append(f"turns_kept:{kept}")
+    else:
+        aligned = Aligned(raw)
+    aligned = _normalize(aligned)
+    if source == "ticket":
+        subject_text = _normalize(Aligned(subject)).text if isinstance(subject, str) else ""
+        if is_auto_reply(subject_text, aligned.text):
+            status = CLEAN_STATUS_AUTO_REPLY
+            notes.append("auto_reply")
+        aligned = combine_subject(subject_text, aligned)
+        aligned, removed = strip_email_noise(aligned)
+        notes += removed
+        aligned = aligned.strip()
+    elif source == "review":
+        aligned, rating = _extract_rating(aligned)
+        if rating is not None:
+            notes.append("rating_boilerplate")
+            aligned = _normalize(aligned)
+    pii: list[str] = []
+    if settings.redact_pii:
+        redactor = redactor or Redactor(settings.redaction)
+        aligned, spans = redactor.redact(aligned)
+        pii = [s.type for s in spans]
+    if not aligned.text and status == CLEAN_STATUS_OK:
+        status = CLEAN_STATUS_EMPTY
+    return CleanedText(aligned.text, source, status, tuple(notes), rating, tuple(pii), aligned)
 
 
-def clean_text(text: object) -> str:
-    """Return cleaned text: markup and entities removed, encoding repaired, spacing normalized.
-
-    Non-strings (NaN, None, numbers) become "" so a bad cell never stops a run.
+def clean_text(text: object, source: str = "review", *, settings: CleaningSettings | None = None) -> str:
+    """Cleaned text of one item (non-strings such as NaN become "").
 
     Example:
         >>> clean_text("<p>Soooo bad!!!!!</p> donâ€™t stay")
-        "Soo bad!!! don't stay"
+        "Soo bad!!!\\ndon't stay"
     """
-    if not isinstance(text, str):
-        return ""
-    out = _fix_mojibake(text)
-    out = _TAG.sub("\n", out)
-    out = _ANY_TAG.sub(" ", out)
-    out = html.unescape(out)
-    out = unicodedata.normalize("NFKC", out)
-    out = out.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
-    out = out.replace("\r\n", "\n").replace("\r", "\n")
-    out = _CONTROL.sub("", out)
-    out = _ELONGATED.sub(r"\1\1", out)
-    out = _REPEATED_PUNCT.sub(r"\1\1\1", out)
-    out = _SPACES.sub(" ", out)
-    out = "\n".join(line.strip() for line in out.split("\n"))
-    out = _BLANK_LINES.sub("\n\n", out)
-    return out.strip()
+    return clean_one(text, source, settings=settings).text
 
 
-def clean(df: pd.DataFrame, *, text_column: str | None = None) -> pd.DataFrame:
-    """Return a copy of `df` with a `clean_text` column holding the cleaned feedback text.
+def _validate_source(source: str) -> None:
+    if source not in SOURCES:
+        raise InputError(f"Unknown source {source!r}; use one of {', '.join(SOURCES)}.")
+
+
+def _subject_column(df: pd.DataFrame) -> str | None:
+    for c in df.columns:
+        if str(c).lower() in ("subject", "title", "email_subject", "ticket_subject"):
+            return str(c)
+    return None
+
+
+def clean(
+    df: pd.DataFrame,
+    *,
+    text_column: str | None = None,
+    source: Source = "auto",
+    settings: CleaningSettings | None = None,
+) -> pd.DataFrame:
+    """Return a copy of `df` with the cleaned text and what cleaning found, one row per input row.
+
+    Added columns: `clean_text`, `source_kind` (review / ticket / transcript), `clean_status`
+    (ok / empty / auto_reply), `clean_notes` (what was removed), `text_rating` (a star rating
+    found in the text, on 1–5) and `pii_redacted` (types of personal data replaced). For
+    tickets a `subject`/`title` column is combined with the body.
 
     Example:
-        >>> clean(pd.DataFrame({"text": ["<b>Great</b> staff"]}))["clean_text"].tolist()
-        ['Great staff']
+        >>> clean(pd.DataFrame({"text": ["<b>Great</b> staff, call me on 07700 900123"]}))["clean_text"][0]
+        'Great staff, call me on [PHONE]'
     """
+    _validate_source(source)
+    settings = settings or CleaningSettings()
     column = detect_text_column(df, text_column)
+    sources = _row_sources(df, column, source)
+    subject_col = _subject_column(df) if column != _subject_column(df) else None
+    subjects = df[subject_col].tolist() if subject_col else [None] * len(df)
+    redactor = Redactor(settings.redaction)
+    results = [
+        clean_one(text, kind, subject=subj if kind == "ticket" else None, settings=settings, redactor=redactor)
+        for text, kind, subj in zip(df[column].tolist(), sources, subjects, strict=True)
+    ]
     out = df.copy()
-    out[schema.CLEAN_TEXT] = [clean_text(v) for v in df[column].tolist()]
+    out[schema.CLEAN_TEXT] = [r.text for r in results]
+    out[schema.SOURCE_KIND] = [r.source for r in results]
+    out[schema.CLEAN_STATUS] = [r.status for r in results]
+    out[schema.CLEAN_NOTES] = ["|".join(r.notes) for r in results]
+    out[schema.TEXT_RATING] = pd.array([r.text_rating for r in results], dtype="Float64")
+    out[schema.PII_REDACTED] = ["|".join(r.pii) for r in results]
     return out
+
+
+def sentences(
+    df: pd.DataFrame,
+    *,
+    text_column: str | None = None,
+    source: Source = "auto",
+    settings: CleaningSettings | None = None,
+) -> pd.DataFrame:
+    """One row per sentence of the cleaned text, with offsets into the cleaned and the raw text.
+
+    Columns: row_id, sentence (1-based), text, start, end (in `clean_text`), original_start,
+    original_end (in the raw input cell; for transcripts, in the raw transcript).
+
+    Example:
+        >>> sentences(pd.DataFrame({"text": ["<p>Great staff.</p> Bad food."]}))[["text", "original_start"]]
+        ... # doctest: +SKIP
+    """
+    _validate_source(source)
+    settings = settings or CleaningSettings()
+    column = detect_text_column(df, text_column)
+    sources = _row_sources(df, column, source)
+    row_ids = df[schema.ROW_ID].tolist() if schema.ROW_ID in df.columns else list(range(1, len(df) + 1))
+    subject_col = _subject_column(df) if column != _subject_column(df) else None
+    subjects = df[subject_col].tolist() if subject_col else [None] * len(df)
+    redactor = Redactor(settings.redaction)
+    cleaned = [
+        clean_one(t, k, subject=s if k == "ticket" else None, settings=settings, redactor=redactor)
+        for t, k, s in zip(df[column].tolist(), sources, subjects, strict=True)
+    ]
+    processor = TextProcessor()
+    records = []
+    for row_id, item, doc in zip(row_ids, cleaned, processor.docs([c.text for c in cleaned]), strict=True):
+        for n, sent in enumerate(processor.sentences(doc), 1):
+            o_start, o_end = item.original_span(sent.start, sent.end)
+            records.append({schema.ROW_ID: row_id, "sentence": n, "text": sent.text, "start": sent.start,
+                            "end": sent.end, "original_start": o_start, "original_end": o_end})  # fmt: skip
+    columns = [schema.ROW_ID, "sentence", "text", "start", "end", "original_start", "original_end"]
+    return pd.DataFrame(records, columns=columns)
+
+
+def load_cleaning_config(path: str | Path) -> CleaningSettings:
+    """Read cleaning settings from TOML.
+
+    ```toml
+    [redaction]
+    enabled = true
+    allow = ["support@brightwave.example"]      # never redacted
+    deny = ["Ana Souza"]                        # always redacted as [PERSON]
+    [[redaction.pattern]]                       # extra patterns, redacted as [TYPE]
+    type = "MEMBER_ID"
+    regex = "M-\\\\d{8}"
+
+    [transcripts]
+    roles = ["customer"]                        # whose turns are analysed
+    ```
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"Cleaning config {str(p)!r} does not exist.")
+    try:
+        data = tomllib.loads(p.read_text("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{p} is not valid TOML: {exc}.") from exc
+    red = data.get("redaction", {})
+    patterns: list[tuple[str, str]] = []
+    for i, item in enumerate(red.get("pattern", [])):
+        if not isinstance(item, dict) or "type" not in item or "regex" not in item:
+            raise InputError(f"{p}: [[redaction.pattern]] #{i + 1} needs a `type` and a `regex`.")
+        try:
+            re.compile(item["regex"])
+        except re.error as exc:
+            raise InputError(f"{p}: pattern {item['type']!r} has an invalid regex: {exc}.") from exc
+        patterns.append((str(item["type"]), str(item["regex"])))
+    roles = tuple(data.get("transcripts", {}).get("roles", ("customer",)))
+    bad = [r for r in roles if r not in ("customer", "agent", "system", "unknown")]
+    if bad:
+        raise InputError(f"{p}: unknown transcript role(s) {', '.join(bad)}; use customer, agent, system, unknown.")
+    redaction = RedactionSettings(
+        enabled=bool(red.get("enabled", True)),
+        allow=tuple(str(a) for a in red.get("allow", ())),
+        deny=tuple(str(d) for d in red.get("deny", ())),
+        patterns=tuple(patterns),
+    )
+    return CleaningSettings(redact_pii=redaction.enabled, redaction=redaction, transcript_roles=roles)
+
+
+def with_pii(settings: CleaningSettings | None, keep_pii: bool) -> CleaningSettings:
+    """Settings with redaction switched off when `keep_pii` is set (the CLI's --keep-pii)."""
+    settings = settings or CleaningSettings()
+    return replace(settings, redact_pii=False) if keep_pii else settings

@@ -10,12 +10,17 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__
 from .errors import TouchtextError
+
+if TYPE_CHECKING:
+    from .cleaning import CleaningSettings
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -34,6 +39,74 @@ def cli(debug: bool) -> None:
     """
 
 
+def _cleaning_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--source, --keep-pii and --clean-config, shared by every command that cleans text."""
+    command = click.option(
+        "--clean-config", type=_path_in, help="TOML with redaction allow/deny lists and extra patterns."
+    )(command)
+    command = click.option("--keep-pii", is_flag=True, help="Do not redact personal data (it is redacted by default).")(
+        command
+    )
+    return click.option(
+        "--source",
+        type=click.Choice(["auto", "review", "ticket", "transcript"]),
+        default="auto",
+        show_default=True,
+        help="Kind of text; auto detects per file and per row.",
+    )(command)
+
+
+def _cleaning_settings(clean_config: Path | None, keep_pii: bool) -> CleaningSettings:
+    from .cleaning import load_cleaning_config, with_pii
+
+    return with_pii(load_cleaning_config(clean_config) if clean_config else None, keep_pii)
+
+
+@cli.command("clean")
+@click.argument("input_path", metavar="INPUT", type=_path_in)
+@click.option("--out", "out_file", required=True, type=_path_in, help="CSV file for the cleaned rows.")
+@click.option("--text-col", help="Column holding the feedback text (detected if omitted).")
+@click.option("--turns", "turns_file", type=_path_in, help="Also write one row per transcript turn to this CSV.")
+@click.option(
+    "--sentences",
+    "sentences_file",
+    type=_path_in,
+    help="Also write one row per sentence, with offsets into the raw text, to this CSV.",
+)
+@_cleaning_options
+def clean_command(
+    input_path: Path,
+    out_file: Path,
+    text_col: str | None,
+    turns_file: Path | None,
+    sentences_file: Path | None,
+    source: str,
+    keep_pii: bool,
+    clean_config: Path | None,
+) -> None:
+    """Clean a feedback export: markup, quoted replies, signatures, speaker turns, personal data.
+
+    Example: touchtext clean tickets.jsonl --out cleaned.csv
+    """
+    from .cleaning import clean, sentences
+    from .io import read_table, write_csv
+    from .transcripts import turns
+
+    settings = _cleaning_settings(clean_config, keep_pii)
+    table = read_table(input_path)
+    cleaned = clean(table, text_column=text_col, source=source, settings=settings)  # type: ignore[arg-type]
+    write_csv(cleaned, out_file)
+    counts = cleaned["clean_status"].value_counts()
+    click.echo(f"Cleaned {len(cleaned)} rows ({', '.join(f'{k} {v}' for k, v in counts.items())}) -> {out_file}")
+    if turns_file:
+        transcripts = cleaned[cleaned["source_kind"] == "transcript"]
+        write_csv(turns(transcripts, text_column=text_col), turns_file)
+        click.echo(f"Wrote speaker turns -> {turns_file}")
+    if sentences_file:
+        write_csv(sentences(table, text_column=text_col, source=source, settings=settings), sentences_file)  # type: ignore[arg-type]
+        click.echo(f"Wrote sentences -> {sentences_file}")
+
+
 @cli.command("run")
 @click.argument("input_path", metavar="INPUT", type=_path_in)
 @click.option("--out", "out_dir", required=True, type=_path_in, help="Folder for the outputs (created if needed).")
@@ -41,8 +114,17 @@ def cli(debug: bool) -> None:
 @click.option("--model", "model_dir", type=_path_in, help="Model folder (default: the shipped model).")
 @click.option("--top", default=10, show_default=True, help="How many pain points to print.")
 @click.option("--quiet", is_flag=True, help="Print nothing on success.")
+@_cleaning_options
 def run_command(
-    input_path: Path, out_dir: Path, text_col: str | None, model_dir: Path | None, top: int, quiet: bool
+    input_path: Path,
+    out_dir: Path,
+    text_col: str | None,
+    model_dir: Path | None,
+    top: int,
+    quiet: bool,
+    source: str,
+    keep_pii: bool,
+    clean_config: Path | None,
 ) -> None:
     """Clean, classify and summarize a feedback export; write the results to --out.
 
@@ -51,7 +133,15 @@ def run_command(
     from .pipeline import run
 
     started = time.perf_counter()
-    result = run(input_path, out_dir, text_column=text_col, model=model_dir)
+    settings = _cleaning_settings(clean_config, keep_pii)
+    result = run(
+        input_path,
+        out_dir,
+        text_column=text_col,
+        model=model_dir,
+        source=source,  # type: ignore[arg-type]
+        cleaning=settings,
+    )
     if quiet:
         return
     counts = result.classified["status"].value_counts()
@@ -66,7 +156,16 @@ def run_command(
 @click.option("--out", "out_file", required=True, type=_path_in, help="CSV file to write.")
 @click.option("--text-col", help="Column holding the feedback text (detected if omitted).")
 @click.option("--model", "model_dir", type=_path_in, help="Model folder (default: the shipped model).")
-def classify_command(input_path: Path, out_file: Path, text_col: str | None, model_dir: Path | None) -> None:
+@_cleaning_options
+def classify_command(
+    input_path: Path,
+    out_file: Path,
+    text_col: str | None,
+    model_dir: Path | None,
+    source: str,
+    keep_pii: bool,
+    clean_config: Path | None,
+) -> None:
     """Classify every row of a feedback export into touchpoints with sentiment.
 
     Example: touchtext classify tickets.jsonl --out classified.csv
@@ -74,7 +173,14 @@ def classify_command(input_path: Path, out_file: Path, text_col: str | None, mod
     from .io import read_table, write_csv
     from .pipeline import classify
 
-    classified = classify(read_table(input_path), text_column=text_col, model=model_dir)
+    settings = _cleaning_settings(clean_config, keep_pii)
+    classified = classify(
+        read_table(input_path),
+        text_column=text_col,
+        model=model_dir,
+        source=source,  # type: ignore[arg-type]
+        cleaning=settings,
+    )
     write_csv(classified, out_file)
     click.echo(f"Classified {len(classified)} rows -> {out_file}")
 

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from . import schema
-from .cleaning import clean
+from .cleaning import CleaningSettings, Source, clean
 from .io import detect_text_column, read_table, write_csv, write_text
 from .model import TouchpointModel, load_model, mentions_to_columns
 from .report import render_summary_markdown, render_terminal_table
@@ -23,6 +23,12 @@ from .taxonomy import Taxonomy, load_taxonomy
 __all__ = ["OUTPUT_FILES", "RunResult", "classify", "run"]
 
 OUTPUT_FILES = ("classified.csv", "mentions.csv", "summary.csv", "summary.md")
+
+
+_SKIP_REASONS = {
+    schema.STATUS_EMPTY: "no text after cleaning",
+    schema.STATUS_AUTO_REPLY: "automatic reply (out of office); not analysed",
+}
 
 
 def _resolve_model(model: TouchpointModel | str | Path | None) -> tuple[TouchpointModel, dict[str, Any]]:
@@ -36,12 +42,16 @@ def classify(
     *,
     text_column: str | None = None,
     model: TouchpointModel | str | Path | None = None,
+    source: Source = "auto",
+    cleaning: CleaningSettings | None = None,
 ) -> pd.DataFrame:
-    """Classify every row of `df` into touchpoints with a sentiment per touchpoint.
+    """Clean and classify every row of `df` into touchpoints with a sentiment per touchpoint.
 
-    Returns a new DataFrame: the input columns plus `row_id` (if absent), `clean_text`,
-    `status` (ok / unclear / empty), `status_reason`, `touchpoints`, `sentiments`,
-    `confidence` and `mentions` (JSON with evidence spans). Row order and count are kept.
+    Returns a new DataFrame: the input columns plus `row_id` (if absent), the cleaning columns
+    (`clean_text`, `source_kind`, `clean_status`, `clean_notes`, `text_rating`,
+    `pii_redacted`), `status` (ok / unclear / empty / auto_reply), `status_reason`,
+    `touchpoints`, `sentiments`, `confidence` and `mentions` (JSON with evidence spans into
+    `clean_text`). Row order and count are kept.
 
     Example:
         >>> out = classify(pd.DataFrame({"text": ["Charged twice for parking!"]}))
@@ -53,15 +63,16 @@ def classify(
     out = df.reset_index(drop=True).copy()
     if schema.ROW_ID not in out.columns:
         out.insert(0, schema.ROW_ID, range(1, len(out) + 1))
-    out = clean(out, text_column=column)
+    out = clean(out, text_column=column, source=source, settings=cleaning)
     texts = out[schema.CLEAN_TEXT].tolist()
-    has_text = [bool(t.strip()) for t in texts]
-    predictions = iter(fitted.predict([t for t, ok in zip(texts, has_text, strict=True) if ok]))
+    clean_status = out[schema.CLEAN_STATUS].tolist()
+    analysed = [s == schema.STATUS_OK for s in clean_status]
+    predictions = iter(fitted.predict([t for t, ok in zip(texts, analysed, strict=True) if ok]))
     records = []
-    for ok in has_text:
+    for ok, status in zip(analysed, clean_status, strict=True):
         if not ok:
             cells = mentions_to_columns([])
-            cells.update({schema.STATUS: schema.STATUS_EMPTY, schema.STATUS_REASON: "no text after cleaning"})
+            cells.update({schema.STATUS: status, schema.STATUS_REASON: _SKIP_REASONS[status]})
         else:
             found = next(predictions)
             cells = mentions_to_columns(found)
@@ -109,6 +120,8 @@ def run(
     text_column: str | None = None,
     model: TouchpointModel | str | Path | None = None,
     taxonomy: Taxonomy | None = None,
+    source: Source = "auto",
+    cleaning: CleaningSettings | None = None,
 ) -> RunResult:
     """Read a feedback export, classify it, summarize it and write the outputs to `out_dir`.
 
@@ -123,7 +136,7 @@ def run(
     if taxonomy is None:
         taxonomy = Taxonomy.from_dict(card["taxonomy"], "the model card") if "taxonomy" in card else load_taxonomy()
     table = read_table(input_path)
-    classified = classify(table, text_column=text_column, model=fitted)
+    classified = classify(table, text_column=text_column, model=fitted, source=source, cleaning=cleaning)
     summary = summarize(classified, taxonomy)
     out = Path(out_dir)
     outputs = {

@@ -12,6 +12,12 @@ ROW_ID: Final = "row_id"
 
 # Added by cleaning.
 CLEAN_TEXT: Final = "clean_text"
+SOURCE_KIND: Final = "source_kind"  # review / ticket / transcript
+CLEAN_STATUS: Final = "clean_status"  # ok / empty / auto_reply
+CLEAN_NOTES: Final = "clean_notes"  # what cleaning removed, e.g. "quoted_reply|sign_off"
+TEXT_RATING: Final = "text_rating"  # a star rating found in the text, on 1-5
+PII_REDACTED: Final = "pii_redacted"  # types of personal data replaced, e.g. "EMAIL|PHONE"
+CLEANING_COLUMNS: Final = (CLEAN_TEXT, SOURCE_KIND, CLEAN_STATUS, CLEAN_NOTES, TEXT_RATING, PII_REDACTED)
 
 # Added by classification.
 STATUS: Final = "status"
@@ -27,6 +33,7 @@ MENTIONS: Final = "mentions"
 STATUS_OK: Final = "ok"
 STATUS_UNCLEAR: Final = "unclear"  # text present, but no touchpoint above threshold
 STATUS_EMPTY: Final = "empty"  # no text left after cleaning
+STATUS_AUTO_REPLY: Final = "auto_reply"  # an out-of-office or other automatic email: not analysed
 
 # Columns of the long "mentions" table: one row per item x touchpoint.
 MENTION_COLUMNS: Final = (
@@ -43,4 +50,4 @@ MENTION_COLUMNS: Final = (
 SENTIMENT_LABELS: Final = ("negative", "neutral", "positive")
 
 # Columns touchtext adds to classified output; clashing input columns are renamed.
-ADDED_COLUMNS: Final = (ROW_ID, CLEAN_TEXT, STATUS, STATUS_REASON, TOUCHPOINTS, SENTIMENTS, CONFIDENCE, MENTIONS)
+ADDED_COLUMNS: Final = (ROW_ID, *CLEANING_COLUMNS, STATUS, STATUS_REASON, TOUCHPOINTS, SENTIMENTS, CONFIDENCE, MENTIONS)

@@ -108,7 +108,7 @@ def summarize(classified: pd.DataFrame, taxonomy: Taxonomy | None = None) -> pd.
     """Per-touchpoint pain-point summary, ranked by negative mentions (then negative share).
 
     Every touchpoint of the taxonomy appears, including those never mentioned. `share` is
-    the fraction of items with text that mention the touchpoint; `net_sentiment` is
+    the fraction of analysed items (status ok or unclear) that mention the touchpoint; `net_sentiment` is
     (positive - negative) / mentions; `negative_share_low/high` is a 95% Wilson interval.
 
     Example:
@@ -123,7 +123,7 @@ def summarize(classified: pd.DataFrame, taxonomy: Taxonomy | None = None) -> pd.
             f"Classified data mentions touchpoint(s) {', '.join(unknown)} that are not in taxonomy "
             f"{taxonomy.name!r}; summarize with the taxonomy the model was trained on."
         )
-    with_text = int((classified[schema.STATUS] != schema.STATUS_EMPTY).sum())
+    with_text = int(classified[schema.STATUS].isin([schema.STATUS_OK, schema.STATUS_UNCLEAR]).sum())
     rows = []
     for tp in taxonomy.touchpoints:
         group = table[table["touchpoint"] == tp.id]

@@ -21,9 +21,11 @@ import pandas as pd
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from . import schema
+from .cleaning import CleaningSettings, clean_one, detect_source
 from .errors import InputError, LabelError
 from .io import read_table
 from .model import ModelSettings, TouchpointModel, library_versions, settings_dict
+from .redaction import Redactor
 from .taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
@@ -164,6 +166,17 @@ def _check_label_support(train_rows: pd.DataFrame, taxonomy: Taxonomy) -> Counte
     return counts
 
 
+def cleaned_texts(labeled: pd.DataFrame, settings: CleaningSettings | None = None) -> list[str]:
+    """The labeled texts cleaned exactly as `classify` cleans input (per-row `source` if given)."""
+    sources = labeled["source"].tolist() if "source" in labeled.columns else ["auto"] * len(labeled)
+    redactor = Redactor((settings or CleaningSettings()).redaction)
+    return [
+        clean_one(text, src if src in ("review", "ticket", "transcript") else detect_source(text),
+                  settings=settings, redactor=redactor).text
+        for text, src in zip(labeled["text"].tolist(), sources, strict=True)
+    ]  # fmt: skip
+
+
 def evaluate(model: TouchpointModel, labeled: pd.DataFrame) -> dict[str, Any]:
     """Held-out metrics: per-touchpoint precision/recall/F1, micro/macro F1, sentiment accuracy.
 
@@ -172,7 +185,7 @@ def evaluate(model: TouchpointModel, labeled: pd.DataFrame) -> dict[str, Any]:
     output: a predicted (touchpoint, sentiment) pair counts only if both are right.
     """
     ids = list(model.touchpoint_ids)
-    texts = labeled["text"].astype(str).tolist()
+    texts = cleaned_texts(labeled)
     gold = labeled["labels"].tolist()
     predictions = model.predict(texts)
     Y = np.array([[int(t in g) for t in ids] for g in gold])
@@ -244,7 +257,7 @@ def train(
     counts = _check_label_support(train_rows, taxonomy)
     started = time.perf_counter()
     model = TouchpointModel(touchpoint_ids=taxonomy.ids, settings=settings).fit(
-        train_rows["text"].astype(str).tolist(), train_rows["labels"].tolist()
+        cleaned_texts(train_rows), train_rows["labels"].tolist()
     )
     seconds = time.perf_counter() - started
     metrics = evaluate(model, test_rows) if len(test_rows) else {}
@@ -264,6 +277,7 @@ def train(
             else {},
         },
         "training_seconds": round(seconds, 2),
+        "cleaning": "texts cleaned as by touchtext.clean (per-item source, personal data redacted)",
         "settings": settings_dict(model),
         "thresholds": {t: float(v) for t, v in zip(taxonomy.ids, model.thresholds_, strict=True)},
         "metrics": metrics,
