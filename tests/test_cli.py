@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import ROOT, run_cli
 
 SAMPLES = ROOT / "data" / "samples"
-COMMANDS = ["run", "classify", "summarize", "train"]
+COMMANDS = ["run", "classify", "clean", "summarize", "train"]
 
 
 def test_version():
@@ -135,3 +135,36 @@ def test_unexpected_errors_point_to_debug(tmp_path, model_copy):
     assert "rerun with --debug for the traceback" in result.stderr
     debug = run_cli("--debug", "run", str(SAMPLES / "reviews.csv"), "--out", str(tmp_path / "o"), "--model", str(bad))
     assert debug.returncode == 1 and "Traceback" in debug.stderr
+
+
+def test_clean_command_writes_rows_turns_and_sentences(tmp_path):
+    out, turns_file, sentences_file = tmp_path / "c.csv", tmp_path / "t.csv", tmp_path / "s.csv"
+    result = run_cli("clean", str(SAMPLES / "transcripts.jsonl"), "--out", str(out), "--turns", str(turns_file),
+                     "--sentences", str(sentences_file))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    cleaned = pd.read_csv(out, dtype=str, keep_default_na=False)
+    source = read_jsonl(SAMPLES / "transcripts.jsonl")
+    assert len(cleaned) == len(source)
+    assert set(cleaned["source_kind"]) == {"transcript"}
+    turns = pd.read_csv(turns_file)
+    assert set(turns["role"]) >= {"agent", "customer"}
+    assert set(turns["row_id"]) == set(range(1, len(source) + 1))
+    sentences = pd.read_csv(sentences_file, dtype={"text": str}, keep_default_na=False)
+    raw = dict(enumerate((r["transcript"] for r in source), 1))
+    for row in sentences.head(200).to_dict("records"):
+        span = raw[row["row_id"]][row["original_start"] : row["original_end"]]
+        assert row["text"].split("[")[0][:8] in span  # placeholders aside, the sentence is where it says
+
+
+def test_keep_pii_flag(tmp_path):
+    data = tmp_path / "r.csv"
+    data.write_text("id,text\n1,call me on 07700 900123\n", encoding="utf-8")
+    redacted = run_cli("clean", str(data), "--out", str(tmp_path / "a.csv"))
+    kept = run_cli("clean", str(data), "--out", str(tmp_path / "b.csv"), "--keep-pii")
+    assert redacted.returncode == kept.returncode == 0
+    assert pd.read_csv(tmp_path / "a.csv")["clean_text"][0] == "call me on [PHONE]"
+    assert pd.read_csv(tmp_path / "b.csv")["clean_text"][0] == "call me on 07700 900123"
+
+
+def read_jsonl(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -64,3 +64,20 @@ def test_run_writes_all_outputs(shipped_model, messy_reviews, tmp_path):
     assert summary["pain_rank"].tolist() == list(range(1, len(summary) + 1))
     assert "Touchpoint pain points" in (out_dir / "summary.md").read_text()
     assert "Billing" in result.terminal_table()
+
+
+def test_tickets_transcripts_and_auto_replies(shipped_model):
+    df = pd.DataFrame({
+        "subject": ["Automatic reply: Out of office", "Charged twice"],
+        "body": ["I am out of the office until Monday.", "You took my direct debit twice this month.\n\nThanks,\nJo"],
+    })  # fmt: skip
+    out = classify(df, model=shipped_model[0])
+    assert out["status"].tolist() == ["auto_reply", "ok"]
+    assert out.loc[0, "touchpoints"] == "" and "automatic reply" in out.loc[0, "status_reason"]
+    assert out.loc[1, "clean_text"] == "Charged twice.\nYou took my direct debit twice this month."
+    assert "billing" in out.loc[1, "touchpoints"]
+    calls = pd.DataFrame({"transcript": ["Agent: Thanks for calling, how can I help?\nCustomer: my bag never arrived, "
+                                         "call me on 07700 900123"]})  # fmt: skip
+    out = classify(calls, model=shipped_model[0])
+    assert out.loc[0, "clean_text"] == "my bag never arrived, call me on [PHONE]"
+    assert out.loc[0, "pii_redacted"] == "PHONE" and "baggage" in out.loc[0, "touchpoints"]

@@ -14,68 +14,80 @@ Replacement = str | Callable[[re.Match[str]], str]
 
 
 class Aligned:
-    """A text plus the original offset of each of its characters (identity until edited)."""
+    """A text plus, for each character, the original span it came from (identity until edited).
 
-    __slots__ = ("_origin", "original_length", "text")
+    Each character keeps a start and an end offset in the original: a replacement such as
+    `&amp;` -> `&` maps its one character to all five original ones.
+    """
 
-    def __init__(self, text: str, origin: list[int] | None = None, original_length: int | None = None) -> None:
+    __slots__ = ("_ends", "_starts", "original_length", "text")
+
+    def __init__(
+        self,
+        text: str,
+        starts: list[int] | None = None,
+        ends: list[int] | None = None,
+        original_length: int | None = None,
+    ) -> None:
         self.text = text
-        self._origin = origin
+        self._starts = starts
+        self._ends = ends
         self.original_length = len(text) if original_length is None else original_length
 
     @property
     def origin(self) -> list[int]:
-        """Original offset of each character of `text`."""
-        return list(range(len(self.text))) if self._origin is None else self._origin
+        """Original start offset of each character of `text`."""
+        return list(range(len(self.text))) if self._starts is None else self._starts
+
+    def _spans(self) -> tuple[list[int], list[int]]:
+        if self._starts is None or self._ends is None:
+            return list(range(len(self.text))), list(range(1, len(self.text) + 1))
+        return self._starts, self._ends
 
     def sub(self, pattern: re.Pattern[str], repl: Replacement) -> Aligned:
         """Like `pattern.sub(repl, text)`, keeping the offset map. Returns self if nothing changed."""
-        text = self.text
-        pieces: list[str] = []
-        origins: list[int] = []
-        origin = self._origin
-        last = 0
-        changed = False
-        for match in pattern.finditer(text):
-            new = repl(match) if callable(repl) else match.expand(repl)
-            start, end = match.span()
-            if new == text[start:end]:
-                continue
-            if not changed:
-                origin = self.origin
-                changed = True
-            assert origin is not None
-            pieces.append(text[last:start])
-            origins.extend(origin[last:start])
-            pieces.append(new)
-            origins.extend(_map_replacement(origin, start, end, len(new)))
-            last = end
-        if not changed:
+        first = pattern.search(self.text)
+        if first is None:
             return self
-        assert origin is not None
-        pieces.append(text[last:])
-        origins.extend(origin[last:])
-        return Aligned("".join(pieces), origins, self.original_length)
+        edits = []
+        for match in pattern.finditer(self.text, first.start()):
+            new = repl(match) if callable(repl) else match.expand(repl)
+            if new != match.group(0):
+                edits.append((match.start(), match.end(), new))
+        return self.replace_spans(edits) if edits else self
 
     def replace_spans(self, spans: list[tuple[int, int, str]]) -> Aligned:
         """Replace non-overlapping (start, end, replacement) spans of the current text."""
         if not spans:
             return self
-        origin = self.origin
+        starts, ends = self._spans()
         pieces: list[str] = []
-        origins: list[int] = []
+        new_starts: list[int] = []
+        new_ends: list[int] = []
         last = 0
         for start, end, new in sorted(spans):
             if start < last:
                 continue  # overlapping span: the earlier one wins
             pieces.append(self.text[last:start])
-            origins.extend(origin[last:start])
+            new_starts.extend(starts[last:start])
+            new_ends.extend(ends[last:start])
             pieces.append(new)
-            origins.extend(_map_replacement(origin, start, end, len(new)))
+            if len(new) == end - start:
+                new_starts.extend(starts[start:end])
+                new_ends.extend(ends[start:end])
+            elif new:
+                if start == end:  # insertion: attach to the following character
+                    anchor = starts[start] if start < len(starts) else self.original_length
+                    first, final = anchor, anchor
+                else:
+                    first, final = starts[start], ends[end - 1]
+                new_starts.extend([first] * len(new))
+                new_ends.extend([final] * len(new))
             last = end
         pieces.append(self.text[last:])
-        origins.extend(origin[last:])
-        return Aligned("".join(pieces), origins, self.original_length)
+        new_starts.extend(starts[last:])
+        new_ends.extend(ends[last:])
+        return Aligned("".join(pieces), new_starts, new_ends, self.original_length)
 
     def strip(self) -> Aligned:
         """Remove leading and trailing whitespace."""
@@ -83,30 +95,15 @@ class Aligned:
         right = len(self.text.rstrip())
         if left == 0 and right == len(self.text):
             return self
-        origin = self._origin[left:right] if self._origin is not None else list(range(left, right))
-        return Aligned(self.text[left:right], origin, self.original_length)
+        starts, ends = self._spans()
+        return Aligned(self.text[left:right], starts[left:right], ends[left:right], self.original_length)
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The original (start, end) offsets covering current characters start..end."""
         if start >= end:
-            return (
-                (start, start)
-                if self._origin is None
-                else (self._origin[start] if start < len(self._origin) else self.original_length,) * 2
-            )
-        if self._origin is None:
+            starts, _ = self._spans()
+            position = starts[start] if start < len(starts) else self.original_length
+            return (position, position)
+        if self._starts is None or self._ends is None:
             return (start, end)
-        return (self._origin[start], min(self._origin[end - 1] + 1, self.original_length))
-
-
-def _map_replacement(origin: list[int], start: int, end: int, length: int) -> list[int]:
-    """Original offsets for `length` new characters replacing origin[start:end]."""
-    if length == end - start:
-        return origin[start:end]
-    if length == 0:
-        return []
-    if start == end:  # pure insertion: attach to the following character
-        anchor = origin[start] if start < len(origin) else (origin[-1] + 1 if origin else 0)
-        return [anchor] * length
-    first, last = origin[start], origin[end - 1]
-    return [first] * (length - 1) + [last]
+        return (self._starts[start], self._ends[end - 1])

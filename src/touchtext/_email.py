@@ -11,7 +11,7 @@ import re
 
 from ._alignment import Aligned
 
-__all__ = ["combine_subject", "is_auto_reply", "strip_email_noise"]
+__all__ = ["is_auto_reply", "prepend_subject", "split_inline_subject", "strip_email_noise"]
 
 _M = re.MULTILINE | re.IGNORECASE
 
@@ -27,11 +27,14 @@ _REPLY_HEADERS = re.compile(
     r"|Am\b[^\n]{0,200}schrieb[^\n]{0,100}:"  # German
     r"|El\b[^\n]{0,200}escribió[ \t]*:"  # Spanish
     r"|Op\b[^\n]{0,200}schreef[^\n]{0,100}:"  # Dutch
-    r"|##-[^\n]*reply above this line[^\n]*-##"  # help-desk reply markers
-    r"|-{2,}[ \t]*reply above this line[ \t]*-{2,}"
     r")",
     _M,
 )
+# Help-desk notification markers: the customer's reply is above them, the thread below.
+_HELPDESK_MARKER = re.compile(
+    r"^[ \t]*(?:##-[^\n]*reply above this line[^\n]*-##|-{2,}[ \t]*reply above this line[ \t]*-{2,})", _M
+)
+_QUOTE_MARK = re.compile(r"^[ \t]*> ?", re.MULTILINE)
 _QUOTED_LINE = re.compile(r"^[ \t]*>[^\n]*(?:\n|$)", re.MULTILINE)
 _MOBILE_FOOTER = re.compile(
     r"^[ \t]*(?:Sent from my [^\n]{1,40}|Sent from (?:Mail|Outlook|Yahoo Mail|Gmail)[^\n]{0,40}|"
@@ -98,16 +101,39 @@ def _looks_like_signature(tail: str) -> bool:
     return len(lines) <= _SIGNATURE_MAX_LINES and all(len(ln) <= _SIGNATURE_MAX_LINE_LENGTH for ln in lines)
 
 
-def strip_email_noise(aligned: Aligned) -> tuple[Aligned, list[str]]:
-    """Cut quoted replies, signatures, footers, disclaimers and help-desk boilerplate.
+def strip_email_noise(aligned: Aligned) -> tuple[Aligned, list[str], str]:
+    """Cut `Subject:` lines, quoted replies, signatures, footers, disclaimers and help-desk boilerplate.
 
-    Returns the cleaned text and the names of what was removed (for the `clean_notes` column).
+    Repeats until nothing more is removed (cutting one part can bring another to the top), so
+    the result is a fixed point. Returns the cleaned body, the names of what was removed and
+    the first inline subject found.
     """
     notes: list[str] = []
+    subject = ""
+    for _ in range(6):
+        inline, updated = split_inline_subject(aligned)
+        subject = subject or inline
+        updated, removed = _strip_once(updated)
+        notes += [n for n in removed if n not in notes]
+        if updated.text == aligned.text:
+            return updated, notes, subject
+        aligned = updated.strip()
+    return aligned, notes, subject
+
+
+def _strip_once(aligned: Aligned) -> tuple[Aligned, list[str]]:
+    notes: list[str] = []
+    match = _HELPDESK_MARKER.search(aligned.text)
+    if match:
+        aligned = _cut_from(aligned, match.start())
+        notes.append("helpdesk_boilerplate")
     match = _REPLY_HEADERS.search(aligned.text)
-    if match and match.start() > 0:  # a reply header at the very top means the body *is* the quote
+    if match and aligned.text[: match.start()].strip():
         aligned = _cut_from(aligned, match.start())
         notes.append("quoted_reply")
+    elif match:  # nothing above the header: a forwarded message whose content is the quote
+        aligned = aligned.replace_spans([(match.start(), match.end(), "")]).sub(_QUOTE_MARK, "").strip()
+        notes.append("forwarded")
     for pattern, note in ((_QUOTED_LINE, "quoted_lines"), (_MOBILE_FOOTER, "mobile_footer"),
                           (_HELPDESK_BOILERPLATE, "helpdesk_boilerplate")):  # fmt: skip
         updated = aligned.sub(pattern, "")
@@ -119,16 +145,16 @@ def strip_email_noise(aligned: Aligned) -> tuple[Aligned, list[str]]:
         aligned = aligned.replace_spans([(0, body_start.end(), "")])
         notes.append("greeting")
     match = _DISCLAIMER.search(aligned.text)
-    if match and match.start() > 0:
+    if match:
         aligned = _cut_from(aligned, match.start())
         notes.append("disclaimer")
     match = _SIGNATURE_DELIMITER.search(aligned.text)
-    if match and match.start() > 0:
+    if match:
         aligned = _cut_from(aligned, match.start())
         notes.append("signature")
     while sign_offs := list(_SIGN_OFF.finditer(aligned.text)):  # "Thanks,\nRegards,\nJo": cut both
         last = sign_offs[-1]
-        if last.start() == 0 or not _looks_like_signature(aligned.text[last.end() :]):
+        if not _looks_like_signature(aligned.text[last.end() :]):
             break
         aligned = _cut_from(aligned, last.start()).strip()
         if "sign_off" not in notes:
@@ -141,15 +167,17 @@ def is_auto_reply(subject: str, body: str) -> bool:
     return bool(_AUTO_REPLY.search(subject) or _AUTO_REPLY.search(body[:400]))
 
 
-def combine_subject(subject: str, body: Aligned) -> Aligned:
-    """Put an informative subject line before the body; skip empty, generic or repeated ones.
-
-    A `Subject:` line at the top of the body itself is treated the same way.
-    """
-    inline = _SUBJECT_LINE.match(body.text)
-    if inline:
+def split_inline_subject(body: Aligned) -> tuple[str, Aligned]:
+    """Take `Subject:` lines off the top of a body, returning (first subject, rest)."""
+    subject = ""
+    while inline := _SUBJECT_LINE.match(body.text):
         subject = subject or inline.group(1)
-        body = body.replace_spans([(0, inline.end(), "")])
+        body = body.replace_spans([(0, inline.end(), "")]).strip()
+    return subject, body
+
+
+def prepend_subject(subject: str, body: Aligned) -> Aligned:
+    """Put an informative subject line before the body; skip empty, generic or repeated ones."""
     clean_subject = _SUBJECT_PREFIX.sub("", subject or "").strip()
     if clean_subject.lower().strip(" .!?:") in _EMPTY_SUBJECTS:
         return body

@@ -12,6 +12,7 @@ character offsets into the original (`sentences()`). Cleaning is idempotent.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import tomllib
@@ -25,7 +26,7 @@ import pandas as pd
 
 from . import schema
 from ._alignment import Aligned
-from ._email import combine_subject, is_auto_reply, strip_email_noise
+from ._email import is_auto_reply, prepend_subject, strip_email_noise
 from .errors import InputError
 from .io import detect_text_column
 from .language import TextProcessor
@@ -83,12 +84,15 @@ _BLOCK_TAG = re.compile(r"<\s*(?:br|/p|p|/div|div|li|/li|tr|/tr|h[1-6]|/h[1-6])\
 _ANY_TAG = re.compile(r"</?[a-zA-Z][^<>]{0,500}>")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,30});")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85\x0b\x0c]")
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff\ufffd]")
-_ELONGATED = re.compile(r"([a-zA-Z])\1{2,}")
-_REPEATED_PUNCT = re.compile(r"([!?.])\1{3,}")
-_SPACES = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
-_LINE_EDGES = re.compile(r"[ ]+\n|\n[ ]+")
+_NEWLINES_AND_CONTROL = re.compile(
+    r"(?P<nl>\r\n?|[\u2028\u2029\x85\x0b\x0c])|[\x00-\x08\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff\ufffd]"
+)
+# One pass for repetition and spacing: "sooooo" -> "soo", "!!!!!" -> "!!!", runs of spaces -> " ",
+# spaces around line breaks dropped.
+_REPETITION_AND_SPACING = re.compile(
+    r"(?P<letters>([a-zA-Z])\2{2,})|(?P<punct>([!?.])\4{3,})"
+    r"|(?P<edge>[^\S\n]*\n[^\S\n]*)|(?P<space>[^\S\n]{2,}|[^\S\n ])"
+)
 _BLANK_LINES = re.compile(r"\n{3,}")
 _QUOTES = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
            "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"'}  # fmt: skip
@@ -107,23 +111,48 @@ def _normalize_char(match: re.Match[str]) -> str:
     return unicodedata.normalize("NFKC", ch)
 
 
+def _repetition_and_spacing(match: re.Match[str]) -> str:
+    kind = match.lastgroup
+    text = match.group(0)
+    if kind == "letters":
+        return text[:2]
+    if kind == "punct":
+        return text[:3]
+    if kind == "edge":
+        return "\n"
+    return " "
+
+
+def _strip_control(aligned: Aligned) -> Aligned:
+    if aligned.text.isprintable():
+        return aligned
+    return aligned.sub(_NEWLINES_AND_CONTROL, lambda m: "\n" if m.lastgroup == "nl" else "")
+
+
 def _normalize(aligned: Aligned) -> Aligned:
-    """Shared normalization: encoding, markup, entities, Unicode, repetition, spacing."""
-    aligned = aligned.sub(_MOJIBAKE, lambda m: ftfy.fix_encoding(m.group(0)))
+    """Shared normalization: control characters, markup, entities, encoding, Unicode, repetition, spacing.
+
+    The order makes cleaning idempotent: each step runs after every step that could create work for it.
+    """
+    aligned = _strip_control(aligned)
     if "<" in aligned.text:
         aligned = aligned.sub(_BLOCK_TAG, "\n").sub(_ANY_TAG, " ")
     if "&" in aligned.text:
         aligned = aligned.sub(_ENTITY, lambda m: html.unescape(m.group(0)))
     if not aligned.text.isascii():
-        aligned = aligned.sub(_NON_ASCII, _normalize_char)
-    aligned = aligned.sub(_NEWLINES, "\n").sub(_CONTROL, "")
-    aligned = aligned.sub(_ELONGATED, r"\1\1").sub(_REPEATED_PUNCT, r"\1\1\1")
-    aligned = aligned.sub(_SPACES, " ").sub(_LINE_EDGES, "\n").sub(_BLANK_LINES, "\n\n")
+        aligned = aligned.sub(_MOJIBAKE, lambda m: ftfy.fix_encoding(m.group(0)))
+        aligned = _strip_control(aligned.sub(_NON_ASCII, _normalize_char))
+    aligned = aligned.sub(_REPETITION_AND_SPACING, _repetition_and_spacing)
+    if "\n\n\n" in aligned.text:
+        aligned = aligned.sub(_BLANK_LINES, "\n\n")
     return aligned.strip()
 
 
 def _extract_rating(aligned: Aligned) -> tuple[Aligned, float | None]:
     """Remove star-rating boilerplate ("Rated 2 out of 5", "★★☆☆☆") and return its value on 1–5."""
+    text = aligned.text
+    if "/" not in text and "★" not in text and "☆" not in text and " of " not in text.lower():
+        return aligned, None
     found: list[float] = []
 
     def take(match: re.Match[str]) -> str:
@@ -131,7 +160,8 @@ def _extract_rating(aligned: Aligned) -> tuple[Aligned, float | None]:
             found.append(float(match.group("glyphs").count("★")))
             return ""
         whole = match.group(0)
-        if not _RATING_CUE.search(whole) and not (match.start() == 0 or match.end() == len(match.string)):
+        alone = not match.string[: match.start()].strip() or not match.string[match.end() :].strip()
+        if not _RATING_CUE.search(whole) and not alone:
             return whole  # "I'd give it 2/5 for effort" stays: it is prose, not boilerplate
         value = float(match.group("value").replace(",", "."))
         scale = float(match.group("scale"))
@@ -141,6 +171,8 @@ def _extract_rating(aligned: Aligned) -> tuple[Aligned, float | None]:
         return ""
 
     updated = aligned.sub(_RATING, take)
+    while updated is not aligned:  # "Rated 2 out of 5★★☆": removing one form can expose another
+        aligned, updated = updated, updated.sub(_RATING, take)
     return updated, (found[0] if found else None)
 
 
@@ -232,28 +264,40 @@ def clean_one(
     else:
         aligned = Aligned(raw)
     aligned = _normalize(aligned)
-    if source == "ticket":
-        subject_text = _normalize(Aligned(subject)).text if isinstance(subject, str) else ""
-        if is_auto_reply(subject_text, aligned.text):
-            status = CLEAN_STATUS_AUTO_REPLY
-            notes.append("auto_reply")
-        aligned = combine_subject(subject_text, aligned)
-        aligned, removed = strip_email_noise(aligned)
-        notes += removed
-        aligned = aligned.strip()
-    elif source == "review":
+    if source == "review":  # before redaction: removing boilerplate can expose a signature-like line
         aligned, rating = _extract_rating(aligned)
         if rating is not None:
             notes.append("rating_boilerplate")
             aligned = _normalize(aligned)
+    # Redact before anything that removes text by its shape: a redacted line can become short
+    # enough to match a pattern ("Sent from my ...") it did not match before, so redacting
+    # later would make cleaning twice differ from cleaning once.
     pii: list[str] = []
-    if settings.redact_pii:
-        redactor = redactor or Redactor(settings.redaction)
-        aligned, spans = redactor.redact(aligned)
-        pii = [s.type for s in spans]
+    active = (redactor or shared_redactor(settings.redaction)) if settings.redact_pii else None
+    if active is not None:
+        aligned, spans = active.redact(aligned)
+        pii += [s.type for s in spans]
+    if source == "ticket":
+        subject_text = _normalize(Aligned(subject)).text if isinstance(subject, str) else ""
+        if active is not None and subject_text:
+            redacted_subject, spans = active.redact(Aligned(subject_text))
+            subject_text = redacted_subject.text
+            pii += [s.type for s in spans]
+        if is_auto_reply(subject_text, aligned.text):
+            status = CLEAN_STATUS_AUTO_REPLY
+            notes.append("auto_reply")
+        aligned, removed, inline_subject = strip_email_noise(aligned)
+        notes += removed
+        aligned = prepend_subject(subject_text or inline_subject, aligned.strip()).strip()
     if not aligned.text and status == CLEAN_STATUS_OK:
         status = CLEAN_STATUS_EMPTY
     return CleanedText(aligned.text, source, status, tuple(notes), rating, tuple(pii), aligned)
+
+
+@functools.lru_cache(maxsize=16)
+def shared_redactor(settings: RedactionSettings) -> Redactor:
+    """One Redactor per settings, so its spaCy pipeline is built once per process."""
+    return Redactor(settings)
 
 
 def clean_text(text: object, source: str = "review", *, settings: CleaningSettings | None = None) -> str:
@@ -302,7 +346,7 @@ def clean(
     sources = _row_sources(df, column, source)
     subject_col = _subject_column(df) if column != _subject_column(df) else None
     subjects = df[subject_col].tolist() if subject_col else [None] * len(df)
-    redactor = Redactor(settings.redaction)
+    redactor = shared_redactor(settings.redaction)
     results = [
         clean_one(text, kind, subject=subj if kind == "ticket" else None, settings=settings, redactor=redactor)
         for text, kind, subj in zip(df[column].tolist(), sources, subjects, strict=True)
@@ -340,7 +384,7 @@ def sentences(
     row_ids = df[schema.ROW_ID].tolist() if schema.ROW_ID in df.columns else list(range(1, len(df) + 1))
     subject_col = _subject_column(df) if column != _subject_column(df) else None
     subjects = df[subject_col].tolist() if subject_col else [None] * len(df)
-    redactor = Redactor(settings.redaction)
+    redactor = shared_redactor(settings.redaction)
     cleaned = [
         clean_one(t, k, subject=s if k == "ticket" else None, settings=settings, redactor=redactor)
         for t, k, s in zip(df[column].tolist(), sources, subjects, strict=True)

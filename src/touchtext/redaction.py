@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 import spacy
 from spacy.language import Language
 from spacy.matcher import Matcher
@@ -84,19 +85,24 @@ def iban_valid(candidate: str) -> bool:
 
 
 # -- token patterns and cue words ------------------------------------------------------------
-_DIGITISH = r"^(?:tel:|tel\.|ph:)?[+(]?\d[\d().]*\)?$"
+_DIGITISH = r"^(?:tel:|tel\.|ph:)?[+(]?\d[\d()./-]*\d\)?$|^[+(]?\d$"
 _NUMBER_RUN: list[dict[str, Any]] = [
     {"TEXT": "(", "OP": "?"},
     {"TEXT": {"REGEX": _DIGITISH}},
-    {"TEXT": {"REGEX": r"^(?:[-.()]|[+(]?\d[\d().]*\)?)$"}, "OP": "*"},
+    {"TEXT": {"REGEX": r"^(?:[-.()/]|[+(]?\d[\d()./]*\)?)$"}, "OP": "*"},
 ]
 _REFERENCE_CUES = frozenset(
     "order orders ord invoice inv ref reference tracking track case ticket booking membership member "
-    "account acc policy serial sku item claim transaction txn confirmation conf receipt voucher code pnr "
-    "parcel shipment consignment contract customer no no. number # id reg registration meter mpan mprn".split()
+    "account acc policy serial sku item claim transaction txn confirmation conf receipt voucher pnr "
+    "parcel shipment consignment contract reg registration meter mpan mprn loyalty iban sort "
+    "kundennummer vertragsnummer rechnungsnummer bestellnummer auftragsnummer referencia pedido factura "
+    "fatura fattura commande facture ordine contrato vertrag klantnummer ordernummer bestelling".split()
 )
 _PHONE_CUES = frozenset(
-    "call phone tel telephone mobile mob cell whatsapp ring text landline fax reach contact me number: on dial".split()
+    "call phone tel telephone mobile mob cell cellphone whatsapp ring text sms landline fax reach "
+    "contact number dial hotline al llamen llámame llamar llamadme márquenme marcar liguem ligue ligar "
+    "contacto richiamatemi chiamatemi chiamami telefono teléfono telefone telefon tél téléphone portable "
+    "joindre appelez appeler rufen anrufen handy móvil movil celular cellulare bellen gsm 電話".split()
 )
 _STREET_SUFFIXES = frozenset(
     "street st st. road rd rd. avenue ave ave. lane ln drive dr boulevard blvd way close crescent place "
@@ -106,38 +112,244 @@ _STREET_SUFFIXES = frozenset(
 _COMPOUND_STREET = re.compile(
     r"(?i)^[a-zäöüß]+(?:straße|strasse|str\.|gasse|weg|allee|platz|straat|gracht|laan|plein|kade|dijk|vej|gatan|gade)$"
 )
-_STREET_PREFIXES = frozenset("rua avenida av. calle via rue avenue piazza praça plaza travessa largo".split())
+_STREET_PREFIXES = frozenset(
+    "rua avenida av av. calle carrer via viale corso piazza rue avenue boulevard bd allée chemin impasse "
+    "quai praça plaza paseo travessa largo laan strada ulica calzada camino".split()
+)
 _NAME_STOP = frozenset(
     "the team support customer service services i we you it this that our your hi hello thanks thank "
-    "regards best kind dear sir madam all everyone brightwave agent manager department billing sales".split()
+    "regards best kind dear sir madam all everyone brightwave agent manager department billing sales "
+    "order please account card booking ref invoice policy".split()
 )
-_TITLES = ["mr", "mrs", "ms", "miss", "dr", "mx", "mr.", "mrs.", "ms.", "dr.", "mx."]
+_TITLES = ["mr", "mrs", "ms", "miss", "dr", "mx", "mr.", "mrs.", "ms.", "dr.", "mx.", "mme", "mme.", "herr", "frau"]
+_RELATIVES = [
+    "partner",
+    "wife",
+    "husband",
+    "son",
+    "daughter",
+    "mother",
+    "father",
+    "mum",
+    "mom",
+    "dad",
+    "brother",
+    "sister",
+    "colleague",
+    "boss",
+    "friend",
+    "tenant",
+    "landlord",
+    "grandmother",
+    "grandfather",
+]
+_FRENCH_STREET_TYPES = ["rue", "avenue", "boulevard", "bd", "allée", "chemin", "impasse", "quai", "place", "route"]
+_UNIT_WORDS = ["flat", "apt", "apt.", "appt", "appt.", "apartment", "unit", "suite", "room", "floor"]
+_ADDRESS_SUFFIX_WORDS = frozenset("bus box bte bis ter apt flat unit suite".split())
+_PARTICLES = frozenset("de van der den von la le di da do dos das du del bin al ten ter ní nic mac mc ben el".split())
+_ADDRESS_PART_WORDS = frozenset(
+    "izq dcha esq dto bis ter hs bus box bte apt appt fl floor piso puerta scala int lgh bât bat bloc esc og etage "
+    "étage col co county building bldg block stair escalera portal planta".split()
+)
+_EIRCODE = re.compile(r"\b[A-Z]\d{2} ?[A-Z0-9]{4}\b")
+# Words right before a number that make it a reference, not a phone ("order no. 0044712345").
+_REFERENCE_FILLERS = frozenset(": # . no no. nr nr. n° nº number num is was = ref".split())
+_UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
+_NAME_TOKEN = re.compile(r"^[A-ZÀ-ÖØ-Þ][\w'’-]*[a-zà-öø-ÿ][\w'’-]*$|^[A-ZÀ-ÖØ-Þ]{2,}$")
+_DATE_LIKE = re.compile(r"^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})$")
+_EMAIL_CORE = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# Tokens the tokenizer must keep whole: e-mail addresses (also after mailto:) and URLs.
+_WHOLE_TOKEN = re.compile(
+    r"(?:mailto:)?[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+    r"|(?:https?://|www\.)[^\s]*[^\s.,;:!?)\]'\"]"
+)
+_INLINE_SIGN_OFFS = (
+    "thanks cheers regards best sincerely danke gracias cordialement grazie obrigado "
+    "obrigada groeten saludos mvg mfg merci bedankt tack dziękuję ta"
+).split()
+_CLOSING_WORDS = frozenset([*_INLINE_SIGN_OFFS, "regards", "wishes", "million", "much", "advance"])
 _SIGN_OFFS = ["regards", "thanks", "cheers", "sincerely", "best", "wishes", "thank", "yours"]
 _URL_SECRET = re.compile(
-    r"(?i)[?&#;](?:token|access_token|auth|key|sig|signature|session|sid|code|email|e-mail|user|uid|userid|"
-    r"user_id|id|reset|t|otp|hash|login|account|customer|member|sub|subscriber|u|e|k)=[^&\s]+"
+    r"(?i)[?&#;][\w.-]*(?:token|session|sessionid|sig|signature|auth|key|email|e-mail|user|userid|user_id|uid|"
+    r"otp|hash|login|account|customer|member|subscriber|credential|password|pass|passcode|pin|code|id)=[^&\s]+"
 )
+_URL_RANDOM_VALUE = re.compile(r"[?&;][\w.-]+=(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]{16,}")
 _URL_SECRET_PATH = re.compile(
-    r"(?i)/(?:reset|verify|confirm|unsubscribe|invite|download|activate|login)/[\w-]{6,}|/[\w-]*(?=[\w-]*\d)(?=[\w-]*[a-z])[\w-]{20,}"
+    r"(?i)/(?:reset|verify|confirm|unsubscribe|optout|opt-out|invite|download|activate|login)/[\w-]{6,}"
+    r"|/(?:u|user|users|member|members|profile|customer|customers|account|accounts)/[\w.@%-]*\d{4,}"
+    r"|/(?:u|user|users|profile)/[a-z][\w.-]{3,}"
+    r"|/(?=[\w-]*\d)(?=[\w-]*[a-z])[\w-]{12,}(?=/|$|\?)"
 )
 _PLAIN_URL = re.compile(r"(?i)^(?:https?://|www\.)\S+$")
-_PRECHECK = re.compile(
-    r"@|https?://|www\.|\d[\d\s().+-]{5,}\d|\b[A-Za-z]{2}\d{2}[\sA-Za-z0-9]{10,}|\b(?:mr|mrs|ms|miss|dr|mx)\b|"
-    r"(?i:name is|this is|dear |account holder|regards|thanks,|cheers,|sincerely|best,)|"
-    r"\d+[A-Za-z]?,? [A-Za-zÀ-ÿ]|[a-zäöüß](?:straße|strasse|straat|gracht|laan|weg)\b|"
-    r"\b(?i:rua|avenida|calle|via|rue) ",
+_STREET_WORDS = (
+    r"street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|close|crescent|place|pl|square|sq|court|ct|"
+    r"terrace|gardens|grove|hill|park|row|mews|parade|walk|wynd|quay|embankment|highway|hwy"
+)
+# A cheap filter: only texts with something shaped like personal data go through spaCy. Each
+# family mirrors matcher patterns (including what must follow a cue, e.g. a capitalized name)
+# and runs only when its own C-speed gate fires.
+_PRECHECK_NUMBERS = re.compile(
+    r"@|\(at\)|\[at\]|https?://|www\."
+    r"|\d[\d\s().+/-]{5,}\d"  # card, phone, long numbers
+    r"|\b[A-Za-z]{2}\d{2}(?:\s?[A-Za-z0-9]{4}){2}"  # IBAN
+    r"|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b|\b[A-Z]\d{2} ?[A-Z0-9]{4}\b"  # UK postcode, Eircode
+)
+_PRECHECK_STREETS = re.compile(
+    rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-ZÀ-Þ][\w'’-]*\s+){{1,4}}(?i:{_STREET_WORDS})\b"  # 14 Harbour Road
+    r"|[a-zäöüß](?:straße|strasse|str\.|gasse|weg|allee|platz|straat|gracht|laan|plein|kade|dijk|vej|gatan|gade)"
+    r"\s+\d"  # Hauptstraße 5
+    r"|\b(?i:rua|avenida|av|calle|carrer|via|viale|corso|piazza|rue|avenue|boulevard|bd|laan|plaza|paseo|praça|"
+    r"travessa|largo|strada|ulica|calzada|camino|allée|chemin|impasse|quai)\b\.?\s+[A-Za-zÀ-ÿ]+\s"
+)
+_STREET_HINTS = frozenset(
+    _STREET_WORDS.split("|")
+    + "rua avenida av calle carrer via viale corso piazza rue avenue boulevard bd laan plaza paseo praça travessa "
+    "largo strada ulica calzada camino allée chemin impasse quai".split()
+)
+_COMPOUND_HINT = re.compile(
+    r"(?:straße|strasse|str\.|gasse|weg|allee|platz|straat|gracht|laan|plein|kade|dijk|vej|gatan|gade)\s+\d"
+)
+_PRECHECK_CUES = re.compile(
+    r"(?i:name(?:'s| is|:|,)|this is|speaking with|ask for|called|named|signed for by|account holder:?|"
+    r"details:|recipient is|addressee is|addressed to|under the name|kontoinhaber:?|inhaber:|titular:|titulaire:|"
+    r"(?:my|his|her|our) (?:partner|wife|husband|son|daughter|mother|father|mum|mom|dad|brother|sister|"
+    r"colleague|boss|friend|tenant|landlord|grandmother|grandfather),?)\s+[A-ZÀ-Þ]"
+    r"|(?i:regards|wishes|thanks|thank you|cheers|best|sincerely|danke|gracias|cordialement|grazie|obrigad[oa]|"
+    r"groeten|saludos|merci|bedankt|tack|mvg|mfg|million|much|advance)[,.!]?[ \t]*(?:\n|,|\.)[ \t]*[A-ZÀ-Þ]"
+    r"|(?i: at [\w-]+ dot )"
+)
+_PRECHECK_TITLES = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Mx|Mme|Herr|Frau|MR|MRS|MS)\b\.? ?[A-ZÀ-Þ]")
+_PRECHECK_LINES = re.compile(r"(?:^|\n)[ \t]*(?:[—–-]{1,2}|(?i:from|to|cc):) ?[A-ZÀ-Þ]")  # signatures, headers
+
+
+_DIGIT_OR_AT = re.compile(r"[\d@]|\(at\)|\[at\]|www\.|https?:")
+_TITLE_WORDS = ("Mr", "Ms", "Dr", "Mx", "Miss", "Mme", "Herr", "Frau", "MR", "MS")
+
+
+_RELATIVE_WORDS = (
+    "partner|wife|husband|son|daughter|mother|father|mum|mom|dad|brother|sister|colleague|boss|friend|tenant|"
+    "landlord|grandmother|grandfather"
+)
+_SIGN_OFF_WORDS = (
+    "regards|wishes|thanks|thank you|cheers|best|sincerely|danke|gracias|cordialement|grazie|obrigado|obrigada|"
+    "groeten|saludos|merci|bedankt|tack|mvg|mfg|million|much|advance"
+)
+_NAME_CUE_WORDS = (
+    "name's|name is|name:|name,|this is|speaking with|ask for|called|named|signed for by|account holder:|"
+    "account holder|details:|recipient is|addressee is|addressed to|under the name|kontoinhaber:|kontoinhaber|"
+    "inhaber:|titular:|titulaire:"
+)
+# (substrings that must occur in the lowercased text, pattern over the lowercased text whose
+# end must be followed by a capital letter in the original text)
+_CUE_FAMILIES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
+    (tuple(_NAME_CUE_WORDS.split("|")), re.compile(rf"(?:{_NAME_CUE_WORDS})\s+")),
+    (tuple(_RELATIVE_WORDS.split("|")), re.compile(rf"\b(?:my|his|her|our) (?:{_RELATIVE_WORDS}),?\s+")),
+    (tuple(_SIGN_OFF_WORDS.split("|")), re.compile(rf"\b(?:{_SIGN_OFF_WORDS})[,.!]?[ \t]*[\n,.][ \t]*")),
 )
 
 
-def _name_tokens(doc: Doc, start: int, limit: int = 3) -> int:
-    """End index of up to `limit` capitalized name-like tokens from `start` (== start if none)."""
+def _cue_followed_by_capital(text: str, lower: str) -> bool:
+    for triggers, pattern in _CUE_FAMILIES:
+        if any(t in lower for t in triggers):
+            for match in pattern.finditer(lower):
+                if match.end() < len(text) and text[match.end()].isupper():
+                    return True
+    return " at " in lower and " dot " in lower and bool(_PRECHECK_CUES.search(text))
+
+
+def _might_hold_pii(text: str) -> bool:
+    """True if a text has anything shaped like personal data (so it is worth a spaCy pass)."""
+    has_digit = _DIGIT_OR_AT.search(text) is not None
+    if has_digit and _PRECHECK_NUMBERS.search(text):
+        return True
+    lower = text.lower()
+    if has_digit:
+        words = {w.strip(".,;:") for w in lower.split()}
+        if (words & _STREET_HINTS or _COMPOUND_HINT.search(lower)) and _PRECHECK_STREETS.search(text):
+            return True
+    if any(t in text for t in _TITLE_WORDS) and _PRECHECK_TITLES.search(text):
+        return True
+    if "\n" in text and _PRECHECK_LINES.search(text):
+        return True
+    if len(lower) != len(text):  # rare: lowercasing changed the length, offsets would not line up
+        return bool(_PRECHECK_CUES.search(text))
+    return _cue_followed_by_capital(text, lower)
+
+
+def _name_tokens(doc: Doc, start: int, limit: int = 4) -> int:
+    """End index of a name from `start`: capitalized words, with particles inside (van Dijk, O'Connell)."""
     end = start
     while end < len(doc) and end - start < limit:
         tok = doc[end]
-        if not (tok.is_title or (tok.is_upper and len(tok) > 1)) or not tok.is_alpha or tok.lower_ in _NAME_STOP:
+        if tok.lower_ in _PARTICLES and end > start:
+            following = end + 1
+            while following < len(doc) and doc[following].lower_ in _PARTICLES:
+                following += 1  # van der Merwe
+            if following < len(doc) and _NAME_TOKEN.match(doc[following].text):
+                end = following
+                continue
+        if tok.text in "-‐" and end > start and end + 1 < len(doc) and _NAME_TOKEN.match(doc[end + 1].text):
+            end += 2  # Marsh-Abbott
+            continue
+        if re.fullmatch(r"[A-Z]\.?", tok.text) and end + 1 < len(doc) and _NAME_TOKEN.match(doc[end + 1].text):
+            end += 1  # J. Whitmore
+            continue
+        if not _NAME_TOKEN.match(tok.text) or tok.lower_ in _NAME_STOP or (tok.is_stop and end == start):
             break
         end += 1
+    while end > start and doc[end - 1].lower_ in _PARTICLES:
+        end -= 1
     return end
+
+
+def _sentence_stop(doc: Doc, k: int) -> bool:
+    """True if token k is a full stop ending the sentence (not the dot of "Int. 7" or "Co. Cork")."""
+    if doc[k].text != ".":
+        return False
+    if k + 1 >= len(doc) or doc[k + 1].is_space:
+        return True
+    before = doc[k - 1] if k > 0 else None
+    abbreviation = before is not None and before.is_alpha and (before.lower_ in _ADDRESS_PART_WORDS or len(before) <= 3)
+    return bool(doc[k].whitespace_) and not abbreviation
+
+
+def _address_part_end(doc: Doc, j: int) -> int:
+    """End of the comma-separated address part starting at token j (== j if it is not one).
+
+    A part is a town, region or postcode ("Edinburgh EH6 6QW", "IL 62704"), or a short unit
+    part led by a number or unit word ("3. OG links", "lgh 1102", "int. 9") taken up to the
+    next comma.
+    """
+    first = doc[j] if j < len(doc) else None
+    if first is None or first.is_space:
+        return j
+    if any(ch.isdigit() for ch in first.text) or first.lower_.rstrip(".") in _ADDRESS_PART_WORDS:
+        k = j
+        while k < len(doc) and k - j < 5 and doc[k].text not in ",;" and not doc[k].is_space:
+            if _sentence_stop(doc, k) and not (k == j + 1 and doc[j].like_num):  # "3. OG" is a floor
+                break
+            k += 1
+        if (k < len(doc) and doc[k].text == ",") or k >= len(doc) or doc[k].is_space or doc[k].text in ".;":
+            return k
+    k = j
+    while (
+        k < len(doc)
+        and k - j < 5
+        and doc[k].text not in ",;"
+        and not doc[k].is_space
+        and (
+            doc[k].is_title
+            or doc[k].is_upper
+            or doc[k].like_num
+            or any(ch.isdigit() for ch in doc[k].text)
+            or (doc[k].text in "-–." and k > j)
+            or doc[k].lower_.rstrip(".") in _ADDRESS_PART_WORDS
+        )
+    ):
+        if _sentence_stop(doc, k):
+            break
+        k += 1
+    return k
 
 
 class PiiDetector:
@@ -147,7 +359,20 @@ class PiiDetector:
         self.name = name
         self.matcher = Matcher(nlp.vocab)
         self.matcher.add("NUMBER_RUN", [_NUMBER_RUN], greedy="LONGEST")
-        self.matcher.add("EMAIL", [[{"LIKE_EMAIL": True}]])
+        self.matcher.add("EMAIL", [[{"LIKE_EMAIL": True}], [{"TEXT": {"REGEX": r"@[A-Za-z0-9-]+\.[A-Za-z]"}}]])
+        self.matcher.add(
+            "EMAIL_SPELLED",
+            [
+                [{"TEXT": {"REGEX": r"^[\w.+-]+(?:\(at\)|\[at\])[\w-]+(?:\.|\(dot\)|\[dot\])[\w.]+$"}}],
+                [
+                    {"TEXT": {"REGEX": r"^[\w.+-]*[._\d][\w.+-]*$"}},
+                    {"LOWER": {"IN": ["at", "(at)", "[at]"]}},
+                    {"TEXT": {"REGEX": r"^[\w-]+$"}},
+                    {"LOWER": {"IN": ["dot", "(dot)", "[dot]"]}},
+                    {"TEXT": {"REGEX": r"^[a-z]{2,6}$"}},
+                ],
+            ],
+        )
         self.matcher.add("URL", [[{"LIKE_URL": True}], [{"TEXT": {"REGEX": r"(?i)^(?:https?://|www\.)\S+"}}]])
         self.matcher.add(
             "IBAN",
@@ -160,25 +385,48 @@ class PiiDetector:
             greedy="LONGEST",
         )
         number: dict[str, Any] = {"TEXT": {"REGEX": r"^\d{1,5}[A-Za-z]?$"}}
-        self.matcher.add(
-            "ADDRESS",
-            [
-                [number, {"IS_TITLE": True, "OP": "+"}, {"LOWER": {"IN": sorted(_STREET_SUFFIXES)}}],
-                [{"TEXT": {"REGEX": _COMPOUND_STREET.pattern}}, number],
-                [{"LOWER": {"IN": sorted(_STREET_PREFIXES)}}, {"IS_ALPHA": True, "OP": "{1,4}"}, number],
+        suffix = {"LOWER": {"IN": sorted(_STREET_SUFFIXES)}}
+        address_patterns: dict[str, list[dict[str, Any]]] = {
+            "ADDRESS_NUMBERED": [number, {"IS_TITLE": True, "OP": "+"}, suffix],
+            "ADDRESS_COMPOUND": [{"TEXT": {"REGEX": _COMPOUND_STREET.pattern}}, number],
+            "ADDRESS_PREFIXED": [
+                {"LOWER": {"IN": sorted(_STREET_PREFIXES)}},
+                {"TEXT": ".", "OP": "?"}, {"IS_ALPHA": True, "OP": "{1,4}"},
+                {"TEXT": ",", "OP": "?"}, number,
             ],
-            greedy="LONGEST",
-        )  # fmt: skip
+            "ADDRESS_FRENCH": [
+                number, {"LOWER": {"IN": ["bis", "ter"]}, "OP": "?"}, {"LOWER": {"IN": _FRENCH_STREET_TYPES}},
+                {"IS_ALPHA": True, "OP": "{1,4}"},
+            ],
+            "ADDRESS_NAMED": [{"IS_TITLE": True, "OP": "{1,3}"}, suffix, {"TEXT": ","}],
+        }  # fmt: skip
+        for key, pattern in address_patterns.items():
+            self.matcher.add(key, [pattern], greedy="LONGEST")
         self.matcher.add(
             "PERSON_CUE",
             [
-                [{"LOWER": "my"}, {"LOWER": "name"}, {"LOWER": {"IN": ["is", "'s"]}}],
-                [{"LOWER": "name"}, {"LOWER": ":"}],
+                [{"LOWER": "name"}, {"LOWER": {"IN": ["is", "'s", ":", ","]}}],
                 [{"LOWER": "this"}, {"LOWER": "is"}],
-                [{"LOWER": "dear"}],
                 [{"LOWER": {"IN": _TITLES}}],
                 [{"LOWER": "account"}, {"LOWER": "holder"}, {"TEXT": ":", "OP": "?"}],
+                [{"IS_SPACE": True}, {"LOWER": {"IN": ["from", "to", "cc"]}}, {"TEXT": ":"}],
+                [{"LOWER": {"IN": ["recipient", "addressee"]}}, {"LOWER": "is"}],
+                [{"LOWER": "speaking"}, {"LOWER": "with"}],
+                [{"LOWER": "ask"}, {"LOWER": "for"}],
+                [{"LOWER": {"IN": ["called", "named"]}}],
+                [{"LOWER": "signed"}, {"LOWER": "for"}, {"LOWER": "by"}],
+                [
+                    {"LOWER": {"IN": ["details", "kontoinhaber", "inhaber", "titular", "titulaire", "intestatario"]}},
+                    {"TEXT": ":"},
+                ],
+                [{"LOWER": {"IN": ["my", "his", "her", "our"]}}, {"LOWER": {"IN": _RELATIVES}}],
+                [{"LOWER": {"IN": _INLINE_SIGN_OFFS}}, {"TEXT": {"IN": [",", "."]}}],
+                [{"LOWER": {"IN": ["regards", "wishes", "million", "much", "advance"]}}, {"TEXT": ","}],
+                [{"LOWER": "addressed"}, {"LOWER": "to"}],
+                [{"LOWER": "under"}, {"LOWER": "the"}, {"LOWER": "name"}, {"IS_PUNCT": True, "OP": "?"}],
                 [{"LOWER": {"IN": _SIGN_OFFS}}, {"IS_PUNCT": True, "OP": "?"}, {"IS_SPACE": True}],
+                [{"LOWER": "thank"}, {"LOWER": "you"}, {"IS_PUNCT": True, "OP": "?"}, {"IS_SPACE": True}],
+                [{"IS_SPACE": True}, {"TEXT": {"IN": ["—", "–", "-", "--"]}}],
             ],
         )
 
@@ -186,19 +434,25 @@ class PiiDetector:
         spans: list[Span] = []
         for match_id, start, end in self.matcher(doc):
             kind = doc.vocab.strings[match_id]
-            span = getattr(self, f"_check_{kind.lower()}")(doc, start, end)
+            if kind.startswith("ADDRESS"):
+                span = self._check_address(doc, start, end, named=kind == "ADDRESS_NAMED")
+            else:
+                span = getattr(self, f"_check_{kind.lower()}")(doc, start, end)
             if span is not None:
                 spans.append(span)
         doc.spans["pii"] = spacy.util.filter_spans(spans)
         return doc
 
     # Each check returns a labeled span (possibly trimmed or extended) or None.
-    def _check_email(self, doc: Doc, start: int, end: int) -> Span | None:
+    def _check_email_spelled(self, doc: Doc, start: int, end: int) -> Span | None:
         return Span(doc, start, end, label="EMAIL")
+
+    def _check_email(self, doc: Doc, start: int, end: int) -> Span | None:
+        return Span(doc, start, end, label="EMAIL") if _EMAIL_CORE.search(doc[start:end].text) else None
 
     def _check_url(self, doc: Doc, start: int, end: int) -> Span | None:
         text = doc[start:end].text
-        if "@" in text or _URL_SECRET.search(text) or _URL_SECRET_PATH.search(text):
+        if "@" in text or any(p.search(text) for p in (_URL_SECRET, _URL_RANDOM_VALUE, _URL_SECRET_PATH)):
             return Span(doc, start, end, label="URL")
         return None
 
@@ -209,11 +463,13 @@ class PiiDetector:
         return None
 
     def _check_number_run(self, doc: Doc, start: int, end: int) -> Span | None:
-        while end > start and doc[end - 1].text in "-.()":
+        while end > start and doc[end - 1].text in "-.()/":
             end -= 1
         if end <= start:
             return None
         text = doc[start:end].text
+        if _DATE_LIKE.match(text.strip("()")):
+            return None
         digits = re.sub(r"\D", "", text)
         if 13 <= len(digits) <= 19 and luhn_valid(digits) and self._card_shaped(doc, start, end):
             return Span(doc, start, end, label="CARD")
@@ -228,9 +484,19 @@ class PiiDetector:
 
     @staticmethod
     def _phone_like(doc: Doc, start: int, end: int, text: str, digits: str) -> bool:
-        before = [t.lower_.strip(":#") for t in doc[max(0, start - 3) : start]]
-        if any(w in _REFERENCE_CUES for w in before) or "#" in doc[max(0, start - 1) : start].text:
+        before = [t.lower_.strip(":#.") for t in doc[max(0, start - 4) : start]]
+        k = start - 1
+        while k >= 0 and start - k <= 4 and doc[k].lower_ in _REFERENCE_FILLERS:
+            k -= 1
+        if k >= 0 and (doc[k].lower_ in _REFERENCE_CUES or doc[k].lower_.endswith(("nummer", "number"))):
             return False
+        previous = doc[start - 1] if start > 0 else None
+        if (
+            previous is not None
+            and re.fullmatch(r"[A-Z]{2}\d{2}|[A-Z]{2,4}", previous.text)
+            and (previous.lower_ not in _PHONE_CUES)
+        ):
+            return False  # "NL83 BUNQ 4436 9102 45", "CN 448 120 331": the tail of a code, not a phone
         if re.fullmatch(r"\d{1,4}[.]\d{1,2}", text) or (re.search(r"\d\.\d{2}$", text) and " " not in text):
             return False  # an amount or a decimal
         if text.startswith(("+", "(", "tel", "ph")):
@@ -242,40 +508,67 @@ class PiiDetector:
             return True  # national format in groups: 07700 900123, 06 12 34 56 78
         if len(tokens) == 3 and [len(t) for t in tokens] == [3, 3, 4]:
             return True  # 555 010 4477 / 555-010-4477
+        spaced = text.split()
+        if 2 <= len(spaced) <= 5 and all(g.isdigit() for g in spaced) and 9 <= len(digits) <= 12:
+            return all(2 <= len(g) <= 4 for g in spaced[:-1]) and len(spaced[-1]) >= 2  # 612 55 50 19, 347 5550198
         return len(tokens) == 1 and digits.startswith("0") and 10 <= len(digits) <= 11
 
-    def _check_address(self, doc: Doc, start: int, end: int) -> Span | None:
-        # Extend over ", Apt 4B", ", Leith", ", Edinburgh EH6 6QW", ", IL 62704", ", 1015 CJ Amsterdam".
+    def _check_address(self, doc: Doc, start: int, end: int, named: bool = False) -> Span | None:
+        if named:
+            end -= 1  # the pattern ends on the comma after the street
+        # "Witte de Withstraat 160": street-name words and particles before a compound street.
+        if _COMPOUND_STREET.match(doc[start].text):
+            while start > 0 and end - start < 6 and (doc[start - 1].is_title or doc[start - 1].lower_ in _PARTICLES):
+                start -= 1
+            while doc[start].lower_ in _PARTICLES:
+                start += 1
+        # "Flat 3, 157 Kingsley Crescent": take a unit prefix in front.
+        if (
+            start >= 3
+            and doc[start - 1].text == ","
+            and doc[start - 2].like_num
+            and doc[start - 3].lower_ in _UNIT_WORDS
+        ):
+            start -= 3
+        elif start >= 2 and doc[start - 1].like_num and doc[start - 2].lower_ in _UNIT_WORDS:
+            start -= 2
         stop = end
+        # "67 bus 2", "188-A", "115 bis": short suffixes straight after the house number.
+        while (
+            stop < len(doc)
+            and stop - end < 3
+            and (
+                doc[stop].lower_ in _ADDRESS_SUFFIX_WORDS
+                or (doc[stop].text in "-/" and stop + 1 < len(doc) and len(doc[stop + 1].text) <= 3)
+                or (stop > end and len(doc[stop].text) <= 3 and doc[stop - 1].text in "-/")
+                or (stop > end and doc[stop - 1].lower_ in _ADDRESS_SUFFIX_WORDS and doc[stop].like_num)
+            )
+        ):
+            stop += 1
+        # ", Leith", ", Edinburgh EH6 6QW", ", IL 62704", ", 1º izq.", ", 3. OG links", ", 1015 CJ Amsterdam".
         parts = 0
-        while stop < len(doc) - 1 and doc[stop].text == "," and parts < 3:
-            j = stop + 1
-            k = j
-            while (
-                k < len(doc)
-                and k - j < 5
-                and doc[k].text not in ",."
-                and (
-                    doc[k].is_title
-                    or doc[k].is_upper
-                    or doc[k].like_num
-                    or re.match(r"^[A-Z0-9]{2,4}-?\d*$", doc[k].text)
-                    or (doc[k].text in "-–" and k + 1 < len(doc) and doc[k + 1].like_num)
-                )
-            ):
-                k += 1
-            if k == j:
+        while stop < len(doc) - 1 and doc[stop].text == "," and parts < 5:
+            part_end = _address_part_end(doc, stop + 1)
+            if part_end == stop + 1:
                 break
-            stop = k
+            stop = part_end
             parts += 1
+        if named:
+            # "Rose Cottage, Rowan Crescent, Manchester M14 3GL": only with a postcode, with the house name.
+            if not (_UK_POSTCODE.search(doc[start:stop].text) or _EIRCODE.search(doc[start:stop].text)):
+                return None
+            if start >= 2 and doc[start - 1].text == ",":
+                house = start - 1
+                while house > 0 and start - house < 4 and doc[house - 1].is_title:
+                    house -= 1
+                if house < start - 1:
+                    start = house
         return Span(doc, start, stop, label="ADDRESS")
 
     def _check_person_cue(self, doc: Doc, start: int, end: int) -> Span | None:
-        cue = doc[start:end].text.lower()
+        cue = doc[start:end].text.lower().strip()
         name_start = end
-        if cue == "dear" and name_start < len(doc) and doc[name_start].lower_ in _TITLES:
-            name_start += 1
-        while name_start < len(doc) and doc[name_start].is_space:
+        while name_start < len(doc) and (doc[name_start].is_space or doc[name_start].text == ","):
             name_start += 1
         name_end = _name_tokens(doc, name_start)
         if name_end == name_start:
@@ -286,7 +579,23 @@ class PiiDetector:
                 return None
         if cue.rstrip(".") in {"mr", "mrs", "ms", "miss", "dr", "mx"}:
             return Span(doc, start, name_end, label="PERSON")  # the title goes with the name
-        if cue.split()[0] in _SIGN_OFFS and (
+        first = cue.split()[0] if cue.split() else ""
+        tokens = cue.split()
+        after = doc[name_end] if name_end < len(doc) else None
+        ends_clause = after is None or after.is_space or after.text in ".,;!?—–"
+        inline_sign_off = tokens[-1] in {",", "."} and tokens[0] in _CLOSING_WORDS
+        trailing_words = after is not None and not after.is_space and after.text not in ".!" and name_end < len(doc) - 1
+        if inline_sign_off and (not ends_clause or trailing_words):
+            return None  # "Thanks, Tom for ..." or "Cheers, Great stay" are not signatures
+        if (
+            tokens[0] in {"my", "his", "her", "our", "called", "named"}
+            and name_end - name_start < 2
+            and not ends_clause
+        ):
+            return None
+        if first in {"—", "–", "-", "--"} and name_end - name_start < 2:
+            return None  # "- Great stay" is a bullet; a dash signature carries a full name
+        if (first in _SIGN_OFFS or first == "thank") and (
             name_end < len(doc) and not doc[name_end].is_space and not doc[name_end].is_punct
         ):
             return None  # "Thanks\nJo for ..." is a sentence, not a signature
@@ -327,6 +636,8 @@ class Redactor:
     def nlp(self) -> Language:
         if self._nlp is None:
             nlp = spacy.blank("en")
+            tokenizer: Any = nlp.tokenizer
+            tokenizer.token_match = _WHOLE_TOKEN.fullmatch  # keep e-mail addresses and URLs whole
             nlp.add_pipe("touchtext_pii")
             self._nlp = nlp
         return self._nlp
@@ -336,9 +647,9 @@ class Redactor:
         if not self.settings.enabled or not text:
             return []
         found: list[PiiSpan] = []
-        if _PRECHECK.search(text):
+        if _might_hold_pii(text):
             doc = self.nlp(text)
-            found = [PiiSpan(s.label_, s.start_char, s.end_char, s.text) for s in doc.spans["pii"]]
+            found = [_narrow(PiiSpan(s.label_, s.start_char, s.end_char, s.text)) for s in doc.spans["pii"]]
         for kind, pattern in self._extra:
             found += [PiiSpan(kind, m.start(), m.end(), m.group(0)) for m in pattern.finditer(text)]
         if self._deny is not None:
@@ -347,9 +658,19 @@ class Redactor:
         return _non_overlapping(found)
 
     def redact(self, aligned: Aligned) -> tuple[Aligned, list[PiiSpan]]:
-        """Replace personal data in an aligned text with typed placeholders."""
-        spans = self.find(aligned.text)
-        return aligned.replace_spans([(s.start, s.end, f"[{s.type}]") for s in spans]), spans
+        """Replace personal data in an aligned text with typed placeholders.
+
+        Repeats until nothing new is found (a replacement changes tokenization around it), so
+        redacting redacted text changes nothing.
+        """
+        found: list[PiiSpan] = []
+        for _ in range(4):
+            spans = self.find(aligned.text)
+            if not spans:
+                break
+            found += spans
+            aligned = aligned.replace_spans([(s.start, s.end, f"[{s.type}]") for s in spans])
+        return aligned, found
 
     def redact_text(self, text: str) -> str:
         """Plain-string convenience for `redact`."""
@@ -358,6 +679,19 @@ class Redactor:
     def find_many(self, texts: Iterable[str]) -> list[list[PiiSpan]]:
         """`find` for many texts."""
         return [self.find(t) for t in texts]
+
+
+def _narrow(span: PiiSpan) -> PiiSpan:
+    """Trim wrappers a token carries: `mailto:` around an e-mail, `tel:` before a number."""
+    if span.type == "EMAIL":
+        core = _EMAIL_CORE.search(span.text)
+    elif span.type == "PHONE":
+        core = re.search(r"[+(]?\d.*", span.text)
+    else:
+        return span
+    if core is None or core.group(0) == span.text:
+        return span
+    return PiiSpan(span.type, span.start + core.start(), span.start + core.end(), core.group(0))
 
 
 def _non_overlapping(spans: Sequence[PiiSpan]) -> list[PiiSpan]:
@@ -370,3 +704,55 @@ def _non_overlapping(spans: Sequence[PiiSpan]) -> list[PiiSpan]:
             continue
         kept.append(span)
     return kept
+
+
+def score_redaction(cases: Sequence[dict[str, Any]], redactor: Redactor | None = None) -> pd.DataFrame:
+    """Recall and precision per type on labeled cases, and how many look-alikes survived.
+
+    Each case is `{"text": ..., "pii": [{"type", "value"}], "keep": [{"type", "value"}]}`. A
+    planted value counts as found when one span of its type covers it entirely; a found span
+    is correct when it overlaps a planted value of its type; a look-alike survives when no
+    span touches it.
+    """
+    redactor = redactor or Redactor()
+    stats: dict[str, dict[str, int]] = {t: {"planted": 0, "found": 0, "predicted": 0, "correct": 0} for t in PII_TYPES}
+    kept = total_keep = 0
+    for case in cases:
+        text = case["text"]
+        spans = redactor.find(text)
+        planted = [(p["type"], *_locate(text, p["value"])) for p in case.get("pii", [])]
+        for kind, start, end in planted:
+            stats[kind]["planted"] += 1
+            if any(s.type == kind and s.start <= start and end <= s.end for s in spans):
+                stats[kind]["found"] += 1
+        for s in spans:
+            row = stats.setdefault(s.type, {"planted": 0, "found": 0, "predicted": 0, "correct": 0})
+            row["predicted"] += 1
+            if any(kind == s.type and s.start < end and start < s.end for kind, start, end in planted):
+                row["correct"] += 1
+        for keep in case.get("keep", []):
+            start, end = _locate(text, keep["value"])
+            total_keep += 1
+            kept += not any(s.start < end and start < s.end for s in spans)
+    rows = [
+        {"type": t, "planted": v["planted"], "found": v["found"], "predicted": v["predicted"],
+         "recall": v["found"] / v["planted"] if v["planted"] else float("nan"),
+         "precision": v["correct"] / v["predicted"] if v["predicted"] else float("nan")}
+        for t, v in stats.items()
+    ]  # fmt: skip
+    planted_total = sum(v["planted"] for v in stats.values())
+    predicted_total = sum(v["predicted"] for v in stats.values())
+    rows.append({
+        "type": "ALL", "planted": planted_total, "found": sum(v["found"] for v in stats.values()),
+        "predicted": predicted_total,
+        "recall": sum(v["found"] for v in stats.values()) / max(planted_total, 1),
+        "precision": sum(v["correct"] for v in stats.values()) / max(predicted_total, 1),
+    })  # fmt: skip
+    rows.append({"type": "LOOK-ALIKES KEPT", "planted": total_keep, "found": kept, "predicted": 0,
+                 "recall": kept / max(total_keep, 1), "precision": float("nan")})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _locate(text: str, value: str) -> tuple[int, int]:
+    start = text.find(value)
+    return (start, start + len(value)) if start >= 0 else (0, 0)

@@ -216,9 +216,14 @@ def parse_turns(text: str) -> tuple[list[Turn], str]:
     ], reason
 
 
+_RUNS_OF_SPACE = re.compile(r"[ \t]{2,}")
+_LINE_EDGE_SPACE = re.compile(r"^[ \t]+|[ \t]+$", re.MULTILINE)
+
+
 def clean_turn_text(aligned: Aligned) -> Aligned:
     """Remove noise markers ([crosstalk], [silence], ...) and fillers (uh, um, erm)."""
-    return aligned.sub(_NOISE, "").sub(_FILLER, "")
+    without_noise = aligned.sub(_NOISE, "").sub(_FILLER, "")
+    return without_noise.sub(_RUNS_OF_SPACE, " ").sub(_LINE_EDGE_SPACE, "")
 
 
 def customer_text(text: str, roles: tuple[str, ...] = ("customer",)) -> tuple[Aligned, str, int]:
@@ -243,7 +248,8 @@ def customer_text(text: str, roles: tuple[str, ...] = ("customer",)) -> tuple[Al
             origin.extend(range(t.start, t.end))
         else:
             origin.extend([t.start] * len(t.text))
-    return Aligned("".join(pieces), origin, len(text)), reason, len(wanted)
+    ends = [o + 1 for o in origin]
+    return Aligned("".join(pieces), origin, ends, len(text)), reason, len(wanted)
 
 
 def turns(df: pd.DataFrame, *, text_column: str | None = None) -> pd.DataFrame:

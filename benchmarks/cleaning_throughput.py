@@ -1,0 +1,66 @@
+"""Cleaning throughput in docs/s: short reviews, support emails and transcripts.
+
+Texts come from data/samples/ (repeated to N items). Runs one process per core with
+multiprocessing so the per-core and 2-core figures are both shown.
+
+Run: python benchmarks/cleaning_throughput.py [N]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from multiprocessing import Pool
+from pathlib import Path
+
+import pandas as pd
+
+from touchtext.cleaning import clean_one
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _texts() -> dict[str, list[tuple[str, str | None]]]:
+    reviews = pd.read_csv(ROOT / "data" / "samples" / "reviews.csv", dtype=str, keep_default_na=False)
+    short = [(t, None) for t in reviews["review_text"] if 0 < len(t.split()) <= 40]
+    tickets = [json.loads(line) for line in (ROOT / "data" / "samples" / "tickets.jsonl").read_text().splitlines()]
+    calls = [json.loads(line) for line in (ROOT / "data" / "samples" / "transcripts.jsonl").read_text().splitlines()]
+    return {
+        "review": short,
+        "ticket": [(t["body"], t["subject"]) for t in tickets],
+        "transcript": [(c["transcript"], None) for c in calls],
+    }
+
+
+def _clean_all(args: tuple[str, list[tuple[str, str | None]]]) -> int:
+    source, items = args
+    for text, subject in items:
+        clean_one(text, source, subject=subject)
+    return len(items)
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    cores = os.cpu_count() or 1
+    print(f"{'source':<11} {'items':>7} {'words/item':>10} {'1 core docs/s':>14} {f'{cores} cores docs/s':>15}")
+    for source, pool_items in _texts().items():
+        count = n if source == "review" else max(n // 10, 200)
+        items = (pool_items * (count // len(pool_items) + 1))[:count]
+        words = sum(len(t.split()) for t, _ in items) / len(items)
+        _clean_all((source, items[:50]))  # warm-up: spaCy pipelines, regex caches
+        started = time.perf_counter()
+        _clean_all((source, items))
+        one = count / (time.perf_counter() - started)
+        chunks = [(source, items[i::cores]) for i in range(cores)]
+        with Pool(cores) as pool:
+            pool.map(_clean_all, [(source, c[:20]) for _, c in chunks])
+            started = time.perf_counter()
+            pool.map(_clean_all, chunks)
+            many = count / (time.perf_counter() - started)
+        print(f"{source:<11} {count:>7} {words:>10.0f} {one:>14,.0f} {many:>15,.0f}")
+
+
+if __name__ == "__main__":
+    main()
