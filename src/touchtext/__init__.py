@@ -16,19 +16,24 @@ try:
 except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
-from .cleaning import clean, clean_text
+from .cleaning import CleaningSettings, clean, clean_text, load_cleaning_config, sentences
 from .errors import InputError, LabelError, ModelError, TaxonomyError, TouchtextError
 from .io import read_table
 from .model import TouchpointModel, load_model, save_model
 from .pipeline import RunResult, classify, run
+from .redaction import RedactionSettings, Redactor
 from .summaries import mentions, summarize
 from .taxonomy import Taxonomy, Touchpoint, load_taxonomy
 from .training import evaluate, load_labeled, train
+from .transcripts import turns
 
 __all__ = [
+    "CleaningSettings",
     "InputError",
     "LabelError",
     "ModelError",
+    "RedactionSettings",
+    "Redactor",
     "RunResult",
     "Taxonomy",
     "TaxonomyError",
@@ -40,6 +45,7 @@ __all__ = [
     "clean",
     "clean_text",
     "evaluate",
+    "load_cleaning_config",
     "load_labeled",
     "load_model",
     "load_taxonomy",
@@ -47,6 +53,8 @@ __all__ = [
     "read_table",
     "run",
     "save_model",
+    "sentences",
     "summarize",
     "train",
+    "turns",
 ]
