@@ -223,7 +223,6 @@ _PRECHECK_LINES = re.compile(r"(?:^|\n)[ \t]*(?:[—–-]{1,2}|(?i:from|to|cc):)
 
 
 _DIGIT_OR_AT = re.compile(r"[\d@]|\(at\)|\[at\]|www\.|https?:")
-_TITLE_WORDS = ("Mr", "Ms", "Dr", "Mx", "Miss", "Mme", "Herr", "Frau", "MR", "MS")
 
 
 _RELATIVE_WORDS = (
@@ -239,22 +238,33 @@ _NAME_CUE_WORDS = (
     "account holder|details:|recipient is|addressee is|addressed to|under the name|kontoinhaber:|kontoinhaber|"
     "inhaber:|titular:|titulaire:"
 )
-# (substrings that must occur in the lowercased text, pattern over the lowercased text whose
-# end must be followed by a capital letter in the original text)
-_CUE_FAMILIES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
-    (tuple(_NAME_CUE_WORDS.split("|")), re.compile(rf"(?:{_NAME_CUE_WORDS})\s+")),
-    (tuple(_RELATIVE_WORDS.split("|")), re.compile(rf"\b(?:my|his|her|our) (?:{_RELATIVE_WORDS}),?\s+")),
-    (tuple(_SIGN_OFF_WORDS.split("|")), re.compile(rf"\b(?:{_SIGN_OFF_WORDS})[,.!]?[ \t]*[\n,.][ \t]*")),
+# (key words, pattern over the lowercased text whose end must be followed by a capital letter
+# in the original text). A family's pattern runs only when one of its key words is in the text.
+_CUE_FAMILIES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
+    (
+        frozenset(
+            "name name's this speaking ask called named signed holder details recipient addressee addressed "
+            "under kontoinhaber inhaber titular titulaire".split()
+        ),
+        re.compile(rf"(?:{_NAME_CUE_WORDS})\s+"),
+    ),
+    (frozenset(_RELATIVE_WORDS.split("|")), re.compile(rf"\b(?:my|his|her|our) (?:{_RELATIVE_WORDS}),?\s+")),
+    (
+        frozenset(_SIGN_OFF_WORDS.replace(" ", "|").split("|")),
+        re.compile(rf"\b(?:{_SIGN_OFF_WORDS})[,.!]?[ \t]*[\n,.][ \t]*"),
+    ),
 )
+_TITLE_KEYS = frozenset("mr mrs ms miss dr mx mme herr frau".split())
+_WORD_BREAKS = str.maketrans({c: " " for c in ".,;:!?()[]{}\"'/\\<>—–-\n\t"})
 
 
-def _cue_followed_by_capital(text: str, lower: str) -> bool:
-    for triggers, pattern in _CUE_FAMILIES:
-        if any(t in lower for t in triggers):
+def _cue_followed_by_capital(text: str, lower: str, words: set[str]) -> bool:
+    for keys, pattern in _CUE_FAMILIES:
+        if not words.isdisjoint(keys):
             for match in pattern.finditer(lower):
                 if match.end() < len(text) and text[match.end()].isupper():
                     return True
-    return " at " in lower and " dot " in lower and bool(_PRECHECK_CUES.search(text))
+    return "at" in words and "dot" in words and bool(_PRECHECK_CUES.search(text))
 
 
 def _might_hold_pii(text: str) -> bool:
@@ -263,17 +273,17 @@ def _might_hold_pii(text: str) -> bool:
     if has_digit and _PRECHECK_NUMBERS.search(text):
         return True
     lower = text.lower()
-    if has_digit:
-        words = {w.strip(".,;:") for w in lower.split()}
-        if (words & _STREET_HINTS or _COMPOUND_HINT.search(lower)) and _PRECHECK_STREETS.search(text):
-            return True
-    if any(t in text for t in _TITLE_WORDS) and _PRECHECK_TITLES.search(text):
+    words = set(lower.translate(_WORD_BREAKS).split())
+    street_hint = not words.isdisjoint(_STREET_HINTS) or _COMPOUND_HINT.search(lower)
+    if has_digit and street_hint and _PRECHECK_STREETS.search(text):
+        return True
+    if not words.isdisjoint(_TITLE_KEYS) and _PRECHECK_TITLES.search(text):
         return True
     if "\n" in text and _PRECHECK_LINES.search(text):
         return True
     if len(lower) != len(text):  # rare: lowercasing changed the length, offsets would not line up
         return bool(_PRECHECK_CUES.search(text))
-    return _cue_followed_by_capital(text, lower)
+    return _cue_followed_by_capital(text, lower, words)
 
 
 def _name_tokens(doc: Doc, start: int, limit: int = 4) -> int:
