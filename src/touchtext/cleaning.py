@@ -322,6 +322,23 @@ def _subject_column(df: pd.DataFrame) -> str | None:
     return None
 
 
+def _clean_rows(
+    df: pd.DataFrame, text_column: str | None, source: str, settings: CleaningSettings | None
+) -> list[CleanedText]:
+    """Clean every row of `df`: the shared core of `clean` and `sentences`."""
+    _validate_source(source)
+    settings = settings or CleaningSettings()
+    column = detect_text_column(df, text_column)
+    sources = _row_sources(df, column, source)
+    subject_col = _subject_column(df)
+    subjects = df[subject_col].tolist() if subject_col and subject_col != column else [None] * len(df)
+    redactor = shared_redactor(settings.redaction)
+    return [
+        clean_one(text, kind, subject=subj if kind == "ticket" else None, settings=settings, redactor=redactor)
+        for text, kind, subj in zip(df[column].tolist(), sources, subjects, strict=True)
+    ]
+
+
 def clean(
     df: pd.DataFrame,
     *,
@@ -340,17 +357,7 @@ def clean(
         >>> clean(pd.DataFrame({"text": ["<b>Great</b> staff, call me on 07700 900123"]}))["clean_text"][0]
         'Great staff, call me on [PHONE]'
     """
-    _validate_source(source)
-    settings = settings or CleaningSettings()
-    column = detect_text_column(df, text_column)
-    sources = _row_sources(df, column, source)
-    subject_col = _subject_column(df) if column != _subject_column(df) else None
-    subjects = df[subject_col].tolist() if subject_col else [None] * len(df)
-    redactor = shared_redactor(settings.redaction)
-    results = [
-        clean_one(text, kind, subject=subj if kind == "ticket" else None, settings=settings, redactor=redactor)
-        for text, kind, subj in zip(df[column].tolist(), sources, subjects, strict=True)
-    ]
+    results = _clean_rows(df, text_column, source, settings)
     out = df.copy()
     out[schema.CLEAN_TEXT] = [r.text for r in results]
     out[schema.SOURCE_KIND] = [r.source for r in results]
@@ -377,18 +384,8 @@ def sentences(
         >>> sentences(pd.DataFrame({"text": ["<p>Great staff.</p> Bad food."]}))[["text", "original_start"]]
         ... # doctest: +SKIP
     """
-    _validate_source(source)
-    settings = settings or CleaningSettings()
-    column = detect_text_column(df, text_column)
-    sources = _row_sources(df, column, source)
     row_ids = df[schema.ROW_ID].tolist() if schema.ROW_ID in df.columns else list(range(1, len(df) + 1))
-    subject_col = _subject_column(df) if column != _subject_column(df) else None
-    subjects = df[subject_col].tolist() if subject_col else [None] * len(df)
-    redactor = shared_redactor(settings.redaction)
-    cleaned = [
-        clean_one(t, k, subject=s if k == "ticket" else None, settings=settings, redactor=redactor)
-        for t, k, s in zip(df[column].tolist(), sources, subjects, strict=True)
-    ]
+    cleaned = _clean_rows(df, text_column, source, settings)
     processor = TextProcessor()
     records = []
     for row_id, item, doc in zip(row_ids, cleaned, processor.docs([c.text for c in cleaned]), strict=True):

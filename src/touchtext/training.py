@@ -21,7 +21,7 @@ import pandas as pd
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from . import schema
-from .cleaning import CleaningSettings, clean_one, detect_source, shared_redactor
+from .cleaning import CleaningSettings, clean
 from .errors import InputError, LabelError
 from .io import read_table
 from .model import ModelSettings, TouchpointModel, library_versions, settings_dict
@@ -166,14 +166,8 @@ def _check_label_support(train_rows: pd.DataFrame, taxonomy: Taxonomy) -> Counte
 
 
 def cleaned_texts(labeled: pd.DataFrame, settings: CleaningSettings | None = None) -> list[str]:
-    """The labeled texts cleaned exactly as `classify` cleans input (per-row `source` if given)."""
-    sources = labeled["source"].tolist() if "source" in labeled.columns else ["auto"] * len(labeled)
-    redactor = shared_redactor((settings or CleaningSettings()).redaction)
-    return [
-        clean_one(text, src if src in ("review", "ticket", "transcript") else detect_source(text),
-                  settings=settings, redactor=redactor).text
-        for text, src in zip(labeled["text"].tolist(), sources, strict=True)
-    ]  # fmt: skip
+    """The labeled texts cleaned exactly as `classify` cleans input (a `source` column is honoured)."""
+    return clean(labeled, text_column="text", settings=settings)[schema.CLEAN_TEXT].tolist()
 
 
 def evaluate(model: TouchpointModel, labeled: pd.DataFrame) -> dict[str, Any]:
