@@ -149,3 +149,12 @@ def test_keep_pii_and_config(tmp_path):
     bad.write_text('[[redaction.pattern]]\ntype = "X"\nregex = "("\n')
     with pytest.raises(InputError, match="invalid regex"):
         load_cleaning_config(bad)
+
+
+def test_raw_columns_are_redacted_too_unless_kept():
+    df = pd.DataFrame({"subject": ["Call me on 07700 900123"], "body": ["Email jo@home.example please.\n\nJo"]})
+    out = clean(df)
+    assert out.loc[0, "subject"] == "Call me on [PHONE]"
+    assert out.loc[0, "body"] == "Email [EMAIL] please.\n\nJo"
+    kept = clean(df, settings=with_pii(None, keep_pii=True))
+    assert kept.loc[0, "body"] == df.loc[0, "body"]

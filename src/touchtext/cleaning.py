@@ -348,7 +348,9 @@ def clean(
 ) -> pd.DataFrame:
     """Return a copy of `df` with the cleaned text and what cleaning found, one row per input row.
 
-    Added columns: `clean_text`, `source_kind` (review / ticket / transcript), `clean_status`
+    With redaction on (the default) the raw text and subject columns are redacted as well, so
+    no output carries the personal data. Added columns: `clean_text`, `source_kind` (review /
+    ticket / transcript), `clean_status`
     (ok / empty / auto_reply), `clean_notes` (what was removed), `text_rating` (a star rating
     found in the text, on 1–5) and `pii_redacted` (types of personal data replaced). For
     tickets a `subject`/`title` column is combined with the body.
@@ -359,6 +361,12 @@ def clean(
     """
     results = _clean_rows(df, text_column, source, settings)
     out = df.copy()
+    settings = settings or CleaningSettings()
+    if settings.redact_pii:
+        # The raw columns travel into every output file: they must not carry what was redacted.
+        redactor = shared_redactor(settings.redaction)
+        for column in {detect_text_column(df, text_column), _subject_column(df)} - {None}:
+            out[column] = [redactor.redact_text(v) if isinstance(v, str) else v for v in out[column].tolist()]
     out[schema.CLEAN_TEXT] = [r.text for r in results]
     out[schema.SOURCE_KIND] = [r.source for r in results]
     out[schema.CLEAN_STATUS] = [r.status for r in results]
