@@ -4,7 +4,16 @@ import pandas as pd
 import pytest
 
 from touchtext.errors import InputError
-from touchtext.summaries import mentions, summarize, wilson_interval
+from touchtext.summaries import (
+    choose_period,
+    cooccurrence,
+    mentions,
+    quotes,
+    summarize,
+    summary_document,
+    trend,
+    wilson_interval,
+)
 
 
 def _mention(tp, sentiment, conf=0.9, sconf=0.8, text="", start=0):
@@ -86,3 +95,67 @@ def test_unknown_touchpoint_is_explained(classified, taxonomy):
 def test_missing_columns_are_explained(taxonomy):
     with pytest.raises(InputError, match=r"lacks column\(s\) mentions, status"):
         summarize(pd.DataFrame({"row_id": [1]}), taxonomy)
+
+
+def _dated(rows):
+    """rows: (date, [(touchpoint, sentiment, evidence)]) -> a classified DataFrame."""
+    return pd.DataFrame({
+        "row_id": range(1, len(rows) + 1),
+        "date": [d for d, _ in rows],
+        "status": ["ok" if m else "unclear" for _, m in rows],
+        "mentions": [json.dumps([_mention(t, s, text=e) for t, s, e in m]) for _, m in rows],
+    })  # fmt: skip
+
+
+def test_trend_counts_and_flags_a_significant_rise(taxonomy):
+    quiet = [(f"2026-01-{d:02d}", [("parking", "positive", "fine")]) for d in range(1, 21)]
+    noisy = [(f"2026-02-{d:02d}", [("parking", "negative", "closed")]) for d in range(1, 11)]
+    noisy += [(f"2026-02-{d:02d}", []) for d in range(11, 21)]
+    result = trend(_dated(quiet + noisy), taxonomy=taxonomy, period="month")
+    parking = result[result["touchpoint"] == "parking"].set_index("period")
+    assert parking.loc["2026-01", ["items", "mentions", "negative"]].tolist() == [20, 20, 0]
+    assert parking.loc["2026-02", ["items", "mentions", "negative"]].tolist() == [20, 10, 10]
+    assert parking.loc["2026-02", "negative_item_share"] == pytest.approx(0.5)
+    assert parking.loc["2026-02", "change"] == "rise"
+    # pooled p = 10/40; z = 0.5 / sqrt(0.25 * 0.75 * (1/20 + 1/20)) = 3.651 -> p = 0.00026
+    assert parking.loc["2026-02", "p_value"] == pytest.approx(0.000261, rel=0.01)
+    assert result[result["touchpoint"] == "billing"]["change"].eq("").all()
+
+
+def test_trend_without_dates_is_empty_and_period_is_chosen_from_the_span(taxonomy, classified):
+    assert trend(classified, taxonomy=taxonomy).empty
+    assert choose_period(pd.Series(pd.to_datetime(["2026-01-01", "2026-01-20"]))) == "day"
+    assert choose_period(pd.Series(pd.to_datetime(["2026-01-01", "2026-04-20"]))) == "week"
+    assert choose_period(pd.Series(pd.to_datetime(["2026-01-01", "2026-10-20"]))) == "month"
+    with pytest.raises(InputError, match="Date column 'when' not found"):
+        trend(classified, date_column="when", taxonomy=taxonomy)
+
+
+def test_quotes_are_confident_and_mutually_different():
+    rows = [("2026-01-01", [("billing", "negative", text)]) for text in
+            ["charged twice for one night", "charged twice for one night!", "invoice shows the wrong hotel",
+             "the direct debit bounced", "nobody explains the fees"]]  # fmt: skip
+    df = _dated(rows)
+    df["mentions"] = [
+        json.dumps([_mention("billing", "negative", conf=c, sconf=0.9, text=t)])
+        for c, t in zip([0.99, 0.98, 0.9, 0.8, 0.7], [r[1][0][2] for r in rows], strict=True)
+    ]
+    picked = quotes(df)
+    assert picked["quote"].tolist() == ["charged twice for one night", "invoice shows the wrong hotel",
+                                        "the direct debit bounced"]  # fmt: skip
+    assert picked["row_id"].tolist() == [1, 3, 4] and picked["rank"].tolist() == [1, 2, 3]
+
+
+def test_cooccurrence_counts_and_lift(classified):
+    pairs = cooccurrence(classified)
+    assert pairs[["touchpoint_a", "touchpoint_b", "both_negative"]].values.tolist() == [["billing", "parking", 1]]
+    # 9 analysed items; billing negative in 3, parking negative in 2 -> lift = 1 * 9 / (3 * 2)
+    assert pairs.loc[0, "lift"] == pytest.approx(1.5)
+
+
+def test_summary_document_has_a_schema_version(classified, taxonomy):
+    doc = summary_document(classified, summarize(classified, taxonomy), quote_table=quotes(classified))
+    assert doc["schema_version"] == 1 and doc["items"] == 10
+    assert doc["status_counts"] == {"ok": 7, "unclear": 2, "empty": 1}
+    assert len(doc["touchpoints"]) == len(taxonomy.ids) and doc["trend"] == []
+    json.dumps(doc)  # serializable as is

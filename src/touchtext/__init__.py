@@ -22,7 +22,7 @@ from .io import read_table
 from .model import TouchpointModel, load_model, save_model
 from .pipeline import RunResult, classify, run
 from .redaction import RedactionSettings, Redactor
-from .summaries import mentions, summarize
+from .summaries import cooccurrence, mentions, quotes, summarize, trend
 from .taxonomy import Taxonomy, Touchpoint, load_taxonomy
 from .training import evaluate, load_labeled, train
 from .transcripts import turns
@@ -44,17 +44,20 @@ __all__ = [
     "classify",
     "clean",
     "clean_text",
+    "cooccurrence",
     "evaluate",
     "load_cleaning_config",
     "load_labeled",
     "load_model",
     "load_taxonomy",
     "mentions",
+    "quotes",
     "read_table",
     "run",
     "save_model",
     "sentences",
     "summarize",
     "train",
+    "trend",
     "turns",
 ]

@@ -114,6 +114,8 @@ def clean_command(
 @click.option("--model", "model_dir", type=_path_in, help="Model folder (default: the shipped model).")
 @click.option("--top", default=10, show_default=True, help="How many pain points to print.")
 @click.option("--quiet", is_flag=True, help="Print nothing on success.")
+@click.option("--date-col", help="Column with each item's date, for trends (detected if omitted).")
+@click.option("--period", type=click.Choice(["day", "week", "month"]), help="Trend period (chosen from the date span).")
 @_cleaning_options
 def run_command(
     input_path: Path,
@@ -122,6 +124,8 @@ def run_command(
     model_dir: Path | None,
     top: int,
     quiet: bool,
+    date_col: str | None,
+    period: str | None,
     source: str,
     keep_pii: bool,
     clean_config: Path | None,
@@ -141,6 +145,8 @@ def run_command(
         model=model_dir,
         source=source,  # type: ignore[arg-type]
         cleaning=settings,
+        date_column=date_col,
+        period=period,  # type: ignore[arg-type]
     )
     if quiet:
         return

@@ -6,6 +6,7 @@ every output atomically.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,12 @@ from .cleaning import CleaningSettings, Source, clean
 from .io import detect_text_column, read_table, write_csv, write_text
 from .model import TouchpointModel, load_model, mentions_to_columns
 from .report import render_summary_markdown, render_terminal_table
-from .summaries import mentions, summarize
+from .summaries import Period, cooccurrence, mentions, quotes, summarize, summary_document, trend
 from .taxonomy import Taxonomy, load_taxonomy
 
 __all__ = ["OUTPUT_FILES", "RunResult", "classify", "run"]
 
-OUTPUT_FILES = ("classified.csv", "mentions.csv", "summary.csv", "summary.md")
+OUTPUT_FILES = ("classified.csv", "mentions.csv", "summary.csv", "summary.json", "summary.md")
 
 
 _SKIP_REASONS = {
@@ -122,11 +123,14 @@ def run(
     taxonomy: Taxonomy | None = None,
     source: Source = "auto",
     cleaning: CleaningSettings | None = None,
+    date_column: str | None = None,
+    period: Period | None = None,
 ) -> RunResult:
     """Read a feedback export, classify it, summarize it and write the outputs to `out_dir`.
 
     Writes classified.csv (every input row, in order), mentions.csv (one row per item and
-    touchpoint), summary.csv and summary.md.
+    touchpoint), summary.csv, summary.json (with trend by period when a date column exists,
+    representative quotes and co-occurring complaints) and summary.md.
 
     Example:
         >>> result = run("data/samples/reviews.csv", "out/")  # doctest: +SKIP
@@ -138,14 +142,24 @@ def run(
     table = read_table(input_path)
     classified = classify(table, text_column=text_column, model=fitted, source=source, cleaning=cleaning)
     summary = summarize(classified, taxonomy)
+    trends = trend(classified, date_column=date_column, period=period, taxonomy=taxonomy)
+    quote_table = quotes(classified)
+    pairs = cooccurrence(classified)
     out = Path(out_dir)
+    document = summary_document(classified, summary, trends=trends, quote_table=quote_table, pairs=pairs)
     outputs = {
         "classified.csv": write_csv(classified, out / "classified.csv"),
         "mentions.csv": write_csv(mentions(classified), out / "mentions.csv"),
         "summary.csv": write_csv(summary, out / "summary.csv"),
+        "summary.json": write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", out / "summary.json"),
         "summary.md": write_text(
             render_summary_markdown(
-                summary, n_items=len(classified), input_name=Path(input_path).name, model_name=card.get("name", "")
+                summary,
+                n_items=len(classified),
+                input_name=Path(input_path).name,
+                model_name=card.get("name", ""),
+                trends=trends,
+                quote_table=quote_table,
             ),
             out / "summary.md",
         ),

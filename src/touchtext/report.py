@@ -17,7 +17,15 @@ def _md_cell(text: object) -> str:
     return _shorten(text, 160).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def render_summary_markdown(summary: pd.DataFrame, *, n_items: int, input_name: str = "", model_name: str = "") -> str:
+def render_summary_markdown(
+    summary: pd.DataFrame,
+    *,
+    n_items: int,
+    input_name: str = "",
+    model_name: str = "",
+    trends: pd.DataFrame | None = None,
+    quote_table: pd.DataFrame | None = None,
+) -> str:
     """A Markdown report: the ranked pain points with counts, negative share and an example."""
     lines = ["# Touchpoint pain points", ""]
     if input_name:
@@ -37,7 +45,35 @@ def render_summary_markdown(summary: pd.DataFrame, *, n_items: int, input_name: 
             f"{r.negative_share:.0%} ({r.negative_share_low:.0%}–{r.negative_share_high:.0%}) | "
             f"{r.net_sentiment:+.2f} | {_md_cell(r.top_example)} |"
         )
-    return "\n".join(lines) + "\n"
+    if trends is not None and not trends.empty:
+        changes = trends[trends["change"] != ""]
+        lines += ["", "## Significant changes by period", ""]
+        if changes.empty:
+            lines.append(
+                "No period's share of items with a negative mention differs significantly from the one before."
+            )
+        else:
+            names = dict(zip(summary["touchpoint"], summary["name"], strict=True))
+            lines += [
+                "Share of items with a negative mention vs the previous period (two-proportion z-test, p < 0.05).",
+                "",
+                "| period | touchpoint | change | negative items | share | p |",
+                "|---|---|---|---:|---:|---:|",
+            ]
+            for r in changes.itertuples(index=False):
+                lines.append(f"| {r.period} | {names.get(r.touchpoint, r.touchpoint)} | {r.change} | {r.negative} "
+                             f"of {r.items} | {r.negative_item_share:.0%} | {r.p_value:.3f} |")  # fmt: skip
+    if quote_table is not None and not quote_table.empty:
+        lines += ["", "## What customers say about the top pain points", ""]
+        for tp in summary[summary["negative"] > 0]["touchpoint"].head(5):
+            picked = quote_table[(quote_table["touchpoint"] == tp) & (quote_table["sentiment"] == "negative")]
+            if picked.empty:
+                continue
+            name = summary.loc[summary["touchpoint"] == tp, "name"].iloc[0]
+            lines.append(f"**{name}**")
+            lines += [f'- "{_md_cell(q.quote)}" (row {q.row_id})' for q in picked.itertuples(index=False)]
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def render_terminal_table(summary: pd.DataFrame, top: int = 10) -> str:

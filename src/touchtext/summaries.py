@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from typing import Literal
 
 import pandas as pd
 
@@ -156,3 +158,176 @@ def summarize(classified: pd.DataFrame, taxonomy: Taxonomy | None = None) -> pd.
     summary.insert(0, "pain_rank", range(1, len(summary) + 1))
     summary["top_example_row_id"] = summary["top_example_row_id"].astype("Int64")
     return summary.reset_index(drop=True)[list(SUMMARY_COLUMNS)]
+
+
+# -- trends ---------------------------------------------------------------------------------
+Period = Literal["day", "week", "month"]
+_DATE_COLUMN_HINTS = ("date", "created_at", "created", "timestamp", "time", "submitted_at", "review_date",
+                      "started_at", "datetime", "day")  # fmt: skip
+
+
+def detect_date_column(df: pd.DataFrame, date_column: str | None = None) -> str | None:
+    """The column holding each item's date: the one given, else a well-known name that parses."""
+    if date_column is not None:
+        if date_column not in df.columns:
+            raise InputError(
+                f"Date column {date_column!r} not found; the input has columns: {', '.join(map(str, df.columns))}."
+            )
+        return date_column
+    lowered = {str(c).lower(): c for c in df.columns}
+    for hint in _DATE_COLUMN_HINTS:
+        if hint in lowered:
+            parsed = pd.to_datetime(df[lowered[hint]], errors="coerce", utc=True, format="mixed")
+            if parsed.notna().mean() >= 0.8:
+                return str(lowered[hint])
+    return None
+
+
+def choose_period(dates: pd.Series) -> Period:
+    """day for up to 31 days of data, week for up to 26 weeks, month beyond."""
+    span = dates.max() - dates.min()
+    if pd.isna(span) or span <= pd.Timedelta(days=31):
+        return "day"
+    return "week" if span <= pd.Timedelta(weeks=26) else "month"
+
+
+def _two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
+    """Two-sided p-value of a two-proportion z-test (1.0 when a side is empty)."""
+    if n1 == 0 or n2 == 0:
+        return 1.0
+    pooled = (k1 + k2) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    if se == 0:
+        return 1.0
+    z = (k2 / n2 - k1 / n1) / se
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def trend(
+    classified: pd.DataFrame,
+    *,
+    date_column: str | None = None,
+    period: Period | None = None,
+    taxonomy: Taxonomy | None = None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Per period and touchpoint: items, mentions, negatives and the share of items with a
+    negative mention, flagged `rise`/`fall` when that share differs from the previous period
+    by a two-proportion z-test at `alpha`. Empty when there is no usable date column.
+
+    Example:
+        >>> trend(classified, period="month").query("change == 'rise'")  # doctest: +SKIP
+    """
+    taxonomy = taxonomy or load_taxonomy()
+    columns = ["period", "touchpoint", "items", "mentions", "negative", "negative_item_share", "p_value", "change"]
+    column = detect_date_column(classified, date_column)
+    if column is None:
+        return pd.DataFrame(columns=columns)
+    dates = pd.to_datetime(classified[column], errors="coerce", utc=True, format="mixed")
+    analysed = classified[schema.STATUS].isin([schema.STATUS_OK, schema.STATUS_UNCLEAR]) & dates.notna()
+    period = period or choose_period(dates[analysed])
+    freq = {"day": "D", "week": "W-MON", "month": "M"}[period]
+    labels = dates.dt.tz_localize(None).dt.to_period(freq).astype(str)
+    items = labels[analysed].value_counts().sort_index()
+    table = mentions(classified)
+    table["period"] = table[schema.ROW_ID].map(dict(zip(classified[schema.ROW_ID], labels, strict=True)))
+    table = table[table[schema.ROW_ID].isin(classified.loc[analysed, schema.ROW_ID])]
+    rows = []
+    for tp in taxonomy.ids:
+        sub = table[table["touchpoint"] == tp]
+        previous: tuple[int, int] | None = None
+        for label, n_items in items.items():
+            in_period = sub[sub["period"] == label]
+            negative = int((in_period["sentiment"] == "negative").sum())
+            p_value, change = 1.0, ""
+            if previous is not None:
+                p_value = _two_proportion_p(previous[0], previous[1], negative, int(n_items))
+                if p_value < alpha:
+                    change = "rise" if negative / n_items > previous[0] / previous[1] else "fall"
+            rows.append({"period": label, "touchpoint": tp, "items": int(n_items), "mentions": len(in_period),
+                         "negative": negative, "negative_item_share": negative / n_items if n_items else 0.0,
+                         "p_value": p_value, "change": change})  # fmt: skip
+            previous = (negative, int(n_items))
+    return pd.DataFrame(rows, columns=columns)
+
+
+# -- quotes and co-occurrence ---------------------------------------------------------------
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
+
+
+def quotes(classified: pd.DataFrame, *, per_group: int = 3, max_overlap: float = 0.5) -> pd.DataFrame:
+    """Up to `per_group` confident, mutually different evidence sentences per touchpoint and sentiment.
+
+    Confidence is touchpoint confidence x sentiment confidence; a sentence is skipped when its
+    word overlap (Jaccard) with an already chosen one exceeds `max_overlap`.
+    """
+    table = mentions(classified)
+    table = table[table["evidence"].astype(str).str.strip() != ""]
+    table = table.assign(score=table["confidence"] * table["sentiment_confidence"])
+    rows = []
+    for (tp, sentiment), group in table.groupby(["touchpoint", "sentiment"], sort=True):
+        chosen: list[set[str]] = []
+        for record in group.sort_values("score", ascending=False, kind="stable").to_dict("records"):
+            words = _words(record["evidence"])
+            if any(len(words & c) / max(len(words | c), 1) > max_overlap for c in chosen):
+                continue
+            chosen.append(words)
+            rows.append({"touchpoint": tp, "sentiment": sentiment, "rank": len(chosen), "quote": record["evidence"],
+                         schema.ROW_ID: record[schema.ROW_ID], "score": round(float(record["score"]), 4)})  # fmt: skip
+            if len(chosen) == per_group:
+                break
+    return pd.DataFrame(rows, columns=["touchpoint", "sentiment", "rank", "quote", schema.ROW_ID, "score"])
+
+
+def cooccurrence(classified: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of touchpoints complained about in the same item: count and lift over independence."""
+    table = mentions(classified)
+    negative = table[table["sentiment"] == "negative"]
+    by_item = negative.groupby(schema.ROW_ID)["touchpoint"].apply(lambda s: sorted(set(s)))
+    n_items = int(classified[schema.STATUS].isin([schema.STATUS_OK, schema.STATUS_UNCLEAR]).sum())
+    single: dict[str, int] = {}
+    pairs: dict[tuple[str, str], int] = {}
+    for tps in by_item:
+        for tp in tps:
+            single[tp] = single.get(tp, 0) + 1
+        for i, a in enumerate(tps):
+            for b in tps[i + 1 :]:
+                pairs[(a, b)] = pairs.get((a, b), 0) + 1
+    rows = [
+        {"touchpoint_a": a, "touchpoint_b": b, "both_negative": k,
+         "lift": (k * n_items) / (single[a] * single[b]) if n_items else 0.0}
+        for (a, b), k in pairs.items()
+    ]  # fmt: skip
+    out = pd.DataFrame(rows, columns=["touchpoint_a", "touchpoint_b", "both_negative", "lift"])
+    return out.sort_values(["both_negative", "lift"], ascending=False, kind="stable").reset_index(drop=True)
+
+
+SUMMARY_SCHEMA_VERSION = 1
+
+
+def summary_document(
+    classified: pd.DataFrame,
+    summary: pd.DataFrame,
+    *,
+    trends: pd.DataFrame | None = None,
+    quote_table: pd.DataFrame | None = None,
+    pairs: pd.DataFrame | None = None,
+) -> dict[str, object]:
+    """The machine-readable summary (summary.json), with a schema version."""
+    status_counts = classified[schema.STATUS].value_counts()
+
+    def records(df: pd.DataFrame | None) -> list[dict[str, object]]:
+        if df is None or df.empty:
+            return []
+        return json.loads(df.to_json(orient="records", force_ascii=False))
+
+    return {
+        "schema_version": SUMMARY_SCHEMA_VERSION,
+        "items": len(classified),
+        "status_counts": {str(k): int(v) for k, v in status_counts.items()},
+        "touchpoints": records(summary),
+        "trend": records(trends),
+        "quotes": records(quote_table),
+        "cooccurrence": records(pairs),
+    }
