@@ -17,6 +17,7 @@ except metadata.PackageNotFoundError:  # pragma: no cover - running from a sourc
     __version__ = "0.0.0+unknown"
 
 from .cleaning import CleaningSettings, clean, clean_text, load_cleaning_config, sentences
+from .drivers import drivers
 from .errors import InputError, LabelError, ModelError, TaxonomyError, TouchtextError
 from .io import read_table
 from .model import TouchpointModel, load_model, save_model
@@ -45,6 +46,7 @@ __all__ = [
     "clean",
     "clean_text",
     "cooccurrence",
+    "drivers",
     "evaluate",
     "load_cleaning_config",
     "load_labeled",

@@ -116,6 +116,7 @@ def clean_command(
 @click.option("--quiet", is_flag=True, help="Print nothing on success.")
 @click.option("--date-col", help="Column with each item's date, for trends (detected if omitted).")
 @click.option("--period", type=click.Choice(["day", "week", "month"]), help="Trend period (chosen from the date span).")
+@click.option("--score-col", help="Rating, NPS or CSAT column for driver analysis (detected if omitted).")
 @_cleaning_options
 def run_command(
     input_path: Path,
@@ -126,6 +127,7 @@ def run_command(
     quiet: bool,
     date_col: str | None,
     period: str | None,
+    score_col: str | None,
     source: str,
     keep_pii: bool,
     clean_config: Path | None,
@@ -147,6 +149,7 @@ def run_command(
         cleaning=settings,
         date_column=date_col,
         period=period,  # type: ignore[arg-type]
+        score_column=score_col,
     )
     if quiet:
         return

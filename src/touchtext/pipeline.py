@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import schema
 from .cleaning import CleaningSettings, Source, clean
+from .drivers import drivers
 from .io import detect_text_column, read_table, write_csv, write_text
 from .model import TouchpointModel, load_model, mentions_to_columns
 from .report import render_summary_markdown, render_terminal_table
@@ -125,12 +126,14 @@ def run(
     cleaning: CleaningSettings | None = None,
     date_column: str | None = None,
     period: Period | None = None,
+    score_column: str | None = None,
 ) -> RunResult:
     """Read a feedback export, classify it, summarize it and write the outputs to `out_dir`.
 
     Writes classified.csv (every input row, in order), mentions.csv (one row per item and
     touchpoint), summary.csv, summary.json (with trend by period when a date column exists,
-    representative quotes and co-occurring complaints) and summary.md.
+    driver analysis when a rating/NPS/CSAT column exists, representative quotes and
+    co-occurring complaints) and summary.md.
 
     Example:
         >>> result = run("data/samples/reviews.csv", "out/")  # doctest: +SKIP
@@ -145,8 +148,10 @@ def run(
     trends = trend(classified, date_column=date_column, period=period, taxonomy=taxonomy)
     quote_table = quotes(classified)
     pairs = cooccurrence(classified)
+    driver_table = drivers(classified, score_column=score_column, taxonomy=taxonomy)
     out = Path(out_dir)
     document = summary_document(classified, summary, trends=trends, quote_table=quote_table, pairs=pairs)
+    document["drivers"] = json.loads(driver_table.to_json(orient="records")) if not driver_table.empty else []
     outputs = {
         "classified.csv": write_csv(classified, out / "classified.csv"),
         "mentions.csv": write_csv(mentions(classified), out / "mentions.csv"),
@@ -160,6 +165,7 @@ def run(
                 model_name=card.get("name", ""),
                 trends=trends,
                 quote_table=quote_table,
+                driver_table=driver_table,
             ),
             out / "summary.md",
         ),

@@ -25,6 +25,7 @@ def render_summary_markdown(
     model_name: str = "",
     trends: pd.DataFrame | None = None,
     quote_table: pd.DataFrame | None = None,
+    driver_table: pd.DataFrame | None = None,
 ) -> str:
     """A Markdown report: the ranked pain points with counts, negative share and an example."""
     lines = ["# Touchpoint pain points", ""]
@@ -45,6 +46,23 @@ def render_summary_markdown(
             f"{r.negative_share:.0%} ({r.negative_share_low:.0%}–{r.negative_share_high:.0%}) | "
             f"{r.net_sentiment:+.2f} | {_md_cell(r.top_example)} |"
         )
+    if driver_table is not None and not driver_table.empty:
+        names = dict(zip(summary["touchpoint"], summary["name"], strict=True))
+        lines += [
+            "",
+            "## What drives the score down",
+            "",
+            "Impact: score points a complaint about the touchpoint costs (ridge regression, 95% bootstrap interval). "
+            "Priority: complaint share x impact, the expected score lost per item.",
+            "",
+            "| priority | touchpoint | complaints | impact (95% CI) | expected loss per item | quadrant |",
+            "|---:|---|---:|---|---:|---|",
+        ]
+        for r in driver_table.head(10).itertuples(index=False):
+            lines.append(
+                f"| {r.priority_rank} | {names.get(r.touchpoint, r.touchpoint)} | {r.negative_items} | "
+                f"{r.impact:+.2f} ({r.impact_low:+.2f} to {r.impact_high:+.2f}) | {r.priority:.3f} | {r.quadrant} |"
+            )
     if trends is not None and not trends.empty:
         changes = trends[trends["change"] != ""]
         lines += ["", "## Significant changes by period", ""]
