@@ -168,3 +168,20 @@ def test_keep_pii_flag(tmp_path):
 
 def read_jsonl(path):
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_alert_exit_code_and_file(tmp_path):
+    source = pd.read_csv(SAMPLES / "reviews.csv", dtype=str, keep_default_na=False)
+    upto_september = tmp_path / "reviews.csv"
+    source[source["date"] <= "2026-09-30"].to_csv(upto_september, index=False)
+    result = run_cli("run", str(upto_september), "--out", str(tmp_path / "o"), "--alert", "--quiet")
+    assert result.returncode == 3
+    flagged = {a["touchpoint"] for a in json.loads((tmp_path / "o" / "alerts.json").read_text())["alerts"]}
+    assert "parking" in flagged  # the Rotterdam car park closed in August
+    assert "ALERT: parking complaints rose" in result.stderr
+    calm = run_cli(
+        "run", str(SAMPLES / "reviews.csv"), "--out", str(tmp_path / "p"), "--alert", "--quiet", "--by", "location"
+    )
+    assert calm.returncode == 0
+    rollups = json.loads((tmp_path / "p" / "summary.json").read_text())["rollups"]
+    assert set(rollups) == {"stage", "facing", "location"}

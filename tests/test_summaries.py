@@ -5,10 +5,12 @@ import pytest
 
 from touchtext.errors import InputError
 from touchtext.summaries import (
+    alerts,
     choose_period,
     cooccurrence,
     mentions,
     quotes,
+    rollup,
     summarize,
     summary_document,
     trend,
@@ -159,3 +161,33 @@ def test_summary_document_has_a_schema_version(classified, taxonomy):
     assert doc["status_counts"] == {"ok": 7, "unclear": 2, "empty": 1}
     assert len(doc["touchpoints"]) == len(taxonomy.ids) and doc["trend"] == []
     json.dumps(doc)  # serializable as is
+
+
+def test_rollups_by_stage_facing_and_segment(classified, taxonomy):
+    by_stage = rollup(classified, "stage", taxonomy=taxonomy).set_index("stage")
+    # billing (stage billing): 3 neg + 1 pos; parking and staff are both in "usage"
+    assert by_stage.loc["billing", ["negative", "positive", "mentions"]].tolist() == [3, 1, 4]
+    assert by_stage.loc["usage", ["negative", "neutral", "positive", "mentions"]].tolist() == [2, 1, 2, 5]
+    by_facing = rollup(classified, "facing", taxonomy=taxonomy).set_index("facing")
+    assert by_facing["mentions"].sum() == 9
+    segmented = classified.assign(location=["A", "A", "B", "B", "B", "A", "A", "A", "B", "B"])
+    table = rollup(segmented, "location", taxonomy=taxonomy)
+    parking_b = table[(table["location"] == "B") & (table["touchpoint"] == "parking")].iloc[0]
+    assert (parking_b["items"], parking_b["negative"]) == (4, 2)  # B has 4 analysed items (row 10 is empty)
+    with pytest.raises(InputError, match="Cannot roll up by 'region'"):
+        rollup(classified, "region", taxonomy=taxonomy)
+
+
+def _trend_rows(history, latest):
+    rows = [{"period": f"2026-{m:02d}", "touchpoint": "parking", "items": 100, "negative": k} for m, k in history]
+    rows.append({"period": "2026-12", "touchpoint": "parking", "items": 100, "negative": latest})
+    return pd.DataFrame(rows)
+
+
+def test_alerts_flag_a_real_rise_only():
+    raised = alerts(_trend_rows([(m, 2) for m in range(1, 11)], latest=12))
+    assert raised["touchpoint"].tolist() == ["parking"] and raised.loc[0, "period"] == "2026-12"
+    assert raised.loc[0, "baseline_share"] == pytest.approx(0.02) and raised.loc[0, "p_value"] < 1e-5
+    assert alerts(_trend_rows([(m, 2) for m in range(1, 11)], latest=4)).empty  # within normal variation
+    assert alerts(_trend_rows([(m, 0) for m in range(1, 11)], latest=2)).empty  # too few to call
+    assert alerts(_trend_rows([], latest=50)).empty  # no history to compare with

@@ -23,7 +23,7 @@ from .io import read_table
 from .model import TouchpointModel, load_model, save_model
 from .pipeline import RunResult, classify, run
 from .redaction import RedactionSettings, Redactor
-from .summaries import cooccurrence, mentions, quotes, summarize, trend
+from .summaries import alerts, cooccurrence, mentions, quotes, rollup, summarize, trend
 from .taxonomy import Taxonomy, Touchpoint, load_taxonomy
 from .training import evaluate, load_labeled, train
 from .transcripts import turns
@@ -42,6 +42,7 @@ __all__ = [
     "TouchpointModel",
     "TouchtextError",
     "__version__",
+    "alerts",
     "classify",
     "clean",
     "clean_text",
@@ -55,6 +56,7 @@ __all__ = [
     "mentions",
     "quotes",
     "read_table",
+    "rollup",
     "run",
     "save_model",
     "sentences",

@@ -21,10 +21,12 @@ from .errors import TouchtextError
 
 if TYPE_CHECKING:
     from .cleaning import CleaningSettings
+    from .pipeline import RunResult
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
 EXIT_USER_ERROR = 2
+EXIT_ALERT = 3  # `run --alert` found a significant rise in complaints
 
 _path_in = click.Path(path_type=Path)
 
@@ -117,6 +119,8 @@ def clean_command(
 @click.option("--date-col", help="Column with each item's date, for trends (detected if omitted).")
 @click.option("--period", type=click.Choice(["day", "week", "month"]), help="Trend period (chosen from the date span).")
 @click.option("--score-col", help="Rating, NPS or CSAT column for driver analysis (detected if omitted).")
+@click.option("--by", "segments", multiple=True, help="Also roll up by this column (repeatable), e.g. --by location.")
+@click.option("--alert", is_flag=True, help="Write alerts.json and exit 3 if complaints rose in the latest period.")
 @_cleaning_options
 def run_command(
     input_path: Path,
@@ -128,6 +132,8 @@ def run_command(
     date_col: str | None,
     period: str | None,
     score_col: str | None,
+    segments: tuple[str, ...],
+    alert: bool,
     source: str,
     keep_pii: bool,
     clean_config: Path | None,
@@ -150,12 +156,24 @@ def run_command(
         date_column=date_col,
         period=period,  # type: ignore[arg-type]
         score_column=score_col,
+        segments=segments,
+        alert=alert,
     )
-    if quiet:
-        return
+    raised = result.alerts is not None and not result.alerts.empty
+    if not quiet:
+        _print_run(result, time.perf_counter() - started, top)
+    if raised:
+        assert result.alerts is not None
+        for r in result.alerts.itertuples(index=False):
+            click.echo(f"ALERT: {r.touchpoint} complaints rose to {r.share:.0%} of items in {r.period} "
+                       f"(was {r.baseline_share:.0%}; p = {r.p_value:.2g})", err=True)  # fmt: skip
+        raise click.exceptions.Exit(EXIT_ALERT)
+
+
+def _print_run(result: RunResult, seconds: float, top: int) -> None:
     counts = result.classified["status"].value_counts()
     status = ", ".join(f"{k} {v}" for k, v in counts.items())
-    click.echo(f"Classified {len(result.classified)} rows ({status}) in {time.perf_counter() - started:.1f} s.\n")
+    click.echo(f"Classified {len(result.classified)} rows ({status}) in {seconds:.1f} s.\n")
     click.echo(result.terminal_table(top=top))
     click.echo("\nWrote " + ", ".join(str(p) for p in result.outputs.values()))
 
@@ -270,7 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args or bool(os.environ.get("TOUCHTEXT_DEBUG"))
     try:
-        cli.main(args=args, prog_name="touchtext", standalone_mode=False)
+        returned = cli.main(args=args, prog_name="touchtext", standalone_mode=False)
+        if isinstance(returned, int) and returned != EXIT_OK:  # click returns Exit codes in this mode
+            return returned
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:

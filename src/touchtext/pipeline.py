@@ -19,7 +19,7 @@ from .drivers import drivers
 from .io import detect_text_column, read_table, write_csv, write_text
 from .model import TouchpointModel, load_model, mentions_to_columns
 from .report import render_summary_markdown, render_terminal_table
-from .summaries import Period, cooccurrence, mentions, quotes, summarize, summary_document, trend
+from .summaries import Period, alerts, cooccurrence, mentions, quotes, rollup, summarize, summary_document, trend
 from .taxonomy import Taxonomy, load_taxonomy
 
 __all__ = ["OUTPUT_FILES", "RunResult", "classify", "run"]
@@ -109,6 +109,7 @@ class RunResult:
     classified: pd.DataFrame
     summary: pd.DataFrame
     outputs: dict[str, Path] = field(default_factory=dict)
+    alerts: pd.DataFrame | None = None  # set when run(..., alert=True)
 
     def terminal_table(self, top: int = 10) -> str:
         """The ranked pain-point table as printed by `touchtext run`."""
@@ -127,6 +128,8 @@ def run(
     date_column: str | None = None,
     period: Period | None = None,
     score_column: str | None = None,
+    segments: tuple[str, ...] = (),
+    alert: bool = False,
 ) -> RunResult:
     """Read a feedback export, classify it, summarize it and write the outputs to `out_dir`.
 
@@ -152,6 +155,9 @@ def run(
     out = Path(out_dir)
     document = summary_document(classified, summary, trends=trends, quote_table=quote_table, pairs=pairs)
     document["drivers"] = json.loads(driver_table.to_json(orient="records")) if not driver_table.empty else []
+    rollups = {by: rollup(classified, by, taxonomy=taxonomy) for by in ("stage", "facing", *segments)}
+    document["rollups"] = {by: json.loads(table.to_json(orient="records")) for by, table in rollups.items()}
+    alert_table = alerts(trends) if alert else None
     outputs = {
         "classified.csv": write_csv(classified, out / "classified.csv"),
         "mentions.csv": write_csv(mentions(classified), out / "mentions.csv"),
@@ -170,4 +176,9 @@ def run(
             out / "summary.md",
         ),
     }
-    return RunResult(classified=classified, summary=summary, outputs=outputs)
+    if alert_table is not None:
+        alert_document = {"schema_version": 1, "test": "one-sided exact binomial vs pooled earlier periods, "
+                          "Bonferroni-corrected, at least 3 negative items", "alerts": json.loads(
+                              alert_table.to_json(orient="records")) if not alert_table.empty else []}  # fmt: skip
+        outputs["alerts.json"] = write_text(json.dumps(alert_document, indent=2) + "\n", out / "alerts.json")
+    return RunResult(classified=classified, summary=summary, outputs=outputs, alerts=alert_table)

@@ -12,6 +12,7 @@ import re
 from typing import Literal
 
 import pandas as pd
+from scipy.stats import binomtest
 
 from . import schema
 from .errors import InputError
@@ -331,3 +332,69 @@ def summary_document(
         "quotes": records(quote_table),
         "cooccurrence": records(pairs),
     }
+
+
+# -- roll-ups -------------------------------------------------------------------------------
+def rollup(classified: pd.DataFrame, by: str, *, taxonomy: Taxonomy | None = None) -> pd.DataFrame:
+    """Pain points rolled up by journey `stage`, by `facing` (customer-facing vs -touching), or
+    per value of a segment column of the input (e.g. "channel", "location") and touchpoint.
+
+    Example:
+        >>> rollup(classified, "location").query("touchpoint == 'parking'")  # doctest: +SKIP
+    """
+    taxonomy = taxonomy or load_taxonomy()
+    table = mentions(classified)
+    analysed = classified[classified[schema.STATUS].isin([schema.STATUS_OK, schema.STATUS_UNCLEAR])]
+    if by in ("stage", "facing"):
+        attribute = {t.id: getattr(t, by) for t in taxonomy.touchpoints}
+        table = table.assign(group=table["touchpoint"].map(attribute))
+        keys, group_items = ["group"], None
+    elif by in classified.columns:
+        segment = dict(zip(classified[schema.ROW_ID], classified[by].astype(str), strict=True))
+        table = table.assign(group=table[schema.ROW_ID].map(segment))
+        keys, group_items = ["group", "touchpoint"], analysed[by].astype(str).value_counts()
+    else:
+        raise InputError(
+            f"Cannot roll up by {by!r}: use 'stage', 'facing' or a column of the input "
+            f"({', '.join(str(c) for c in classified.columns if c not in schema.ADDED_COLUMNS)})."
+        )
+    counts = table.groupby(keys)["sentiment"].value_counts().unstack(fill_value=0)
+    counts = counts.reindex(columns=list(schema.SENTIMENT_LABELS), fill_value=0).reset_index()
+    counts.columns.name = None
+    counts["mentions"] = counts[list(schema.SENTIMENT_LABELS)].sum(axis=1)
+    counts["negative_share"] = counts["negative"] / counts["mentions"]
+    counts["net_sentiment"] = (counts["positive"] - counts["negative"]) / counts["mentions"]
+    if group_items is not None:
+        counts.insert(1, "items", counts["group"].map(group_items).fillna(0).astype(int))
+    counts = counts.rename(columns={"group": by})
+    return counts.sort_values(["negative", "mentions"], ascending=False, kind="stable").reset_index(drop=True)
+
+
+# -- alerts ---------------------------------------------------------------------------------
+def alerts(trends: pd.DataFrame, *, alpha: float = 0.05, min_negative: int = 3) -> pd.DataFrame:
+    """Touchpoints whose share of items with a negative mention rose in the latest period.
+
+    The test: a one-sided exact binomial test of the latest period's negative items against the
+    share in all preceding periods pooled (smoothed as (k + 1) / (n + 2) so an empty history is
+    not a zero), Bonferroni-corrected over the touchpoints tested, and at least `min_negative`
+    negative items in the latest period, so scheduled runs do not cry wolf on tiny counts.
+    """
+    columns = ["touchpoint", "period", "negative", "items", "share", "baseline_share", "p_value"]
+    if trends.empty or trends["period"].nunique() < 2:
+        return pd.DataFrame(columns=columns)
+    latest = trends["period"].max()
+    rows = []
+    tested = trends["touchpoint"].nunique()
+    for tp, group in trends.groupby("touchpoint", sort=False):
+        now = group[group["period"] == latest]
+        before = group[group["period"] < latest]
+        k2, n2 = int(now["negative"].sum()), int(now["items"].sum())
+        k1, n1 = int(before["negative"].sum()), int(before["items"].sum())
+        if n2 == 0 or k2 < min_negative:
+            continue
+        baseline = (k1 + 1) / (n1 + 2)
+        p_value = float(binomtest(k2, n2, baseline, alternative="greater").pvalue)
+        if p_value * tested < alpha:
+            rows.append({"touchpoint": tp, "period": latest, "negative": k2, "items": n2, "share": k2 / n2,
+                         "baseline_share": k1 / n1 if n1 else 0.0, "p_value": p_value})  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
