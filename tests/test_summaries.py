@@ -9,6 +9,7 @@ from touchtext.summaries import (
     choose_period,
     cooccurrence,
     mentions,
+    phrases,
     quotes,
     rollup,
     summarize,
@@ -191,3 +192,21 @@ def test_alerts_flag_a_real_rise_only():
     assert alerts(_trend_rows([(m, 2) for m in range(1, 11)], latest=4)).empty  # within normal variation
     assert alerts(_trend_rows([(m, 0) for m in range(1, 11)], latest=2)).empty  # too few to call
     assert alerts(_trend_rows([], latest=50)).empty  # no history to compare with
+
+
+def test_phrases_explain_the_pain(taxonomy):
+    complaints = ["The car park was closed again.", "Car park closed, no signs.", "Garage closed and car park full.",
+                  "car park closed for works"]  # fmt: skip
+    other = ["Breakfast was great.", "Lovely breakfast and kind staff.", "Staff were kind.", "Great breakfast buffet."]
+    rows = [("2026-01-01", [("parking", "negative", t)]) for t in complaints]
+    rows += [("2026-01-01", [("food_beverage", "positive", t)]) for t in other]
+    df = _dated(rows)
+    result = phrases(df, taxonomy=taxonomy)
+    parking = result[result["touchpoint"] == "parking"]
+    assert "car park" in parking["phrase"].tolist()[:3]
+    assert "close" in parking["phrase"].tolist()
+    assert not set(parking["phrase"]) & {"the", "was", "breakfast"}
+    assert result[result["touchpoint"] == "food_beverage"].empty  # no negative evidence, nothing to explain
+    assert parking["z"].is_monotonic_decreasing
+    summary = summarize(df, taxonomy).set_index("touchpoint")
+    assert "car park" in summary.loc["parking", "top_phrases"]

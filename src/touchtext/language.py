@@ -178,6 +178,27 @@ class TextProcessor:
                 out.append((Sentence(text[start:end], start, end), self.tokens(sent)))
         return out
 
+    def content_lemmas(self, doc: Doc | Span) -> list[str]:
+        """Lowercased lemmas of content words: no stop words, punctuation, numbers, URLs or
+        `[EMAIL]`-style placeholders. What phrase extraction counts."""
+        self.nlp  # noqa: B018 - ensure the lemma table is loaded
+        out: list[str] = []
+        tokens = list(doc)
+        for i, token in enumerate(tokens):
+            if token.is_space or token.is_punct or token.like_num or token.like_url or token.is_stop:
+                continue
+            if (
+                token.text.isupper()
+                and 0 < i < len(tokens) - 1
+                and tokens[i - 1].text == "["
+                and tokens[i + 1].text == "]"
+            ):
+                continue  # a redaction placeholder such as [PHONE]
+            lemma = self._lemma(token.lower_)
+            if len(lemma) > 1 and lemma.isalpha() and lemma not in _NEGATION_CUES:
+                out.append(lemma)
+        return out
+
     def sentences(self, doc: Doc) -> list[Sentence]:
         """Non-empty sentences with offsets into the doc's text (whitespace trimmed)."""
         return [sentence for sentence, _ in self.sentence_tokens(doc)]

@@ -19,7 +19,18 @@ from .drivers import drivers
 from .io import detect_text_column, read_table, write_csv, write_text
 from .model import TouchpointModel, load_model, mentions_to_columns
 from .report import render_summary_markdown, render_terminal_table
-from .summaries import Period, alerts, cooccurrence, mentions, quotes, rollup, summarize, summary_document, trend
+from .summaries import (
+    Period,
+    alerts,
+    cooccurrence,
+    mentions,
+    phrases,
+    quotes,
+    rollup,
+    summarize,
+    summary_document,
+    trend,
+)
 from .taxonomy import Taxonomy, load_taxonomy
 
 __all__ = ["OUTPUT_FILES", "RunResult", "classify", "run"]
@@ -155,6 +166,7 @@ def run(
     out = Path(out_dir)
     document = summary_document(classified, summary, trends=trends, quote_table=quote_table, pairs=pairs)
     document["drivers"] = json.loads(driver_table.to_json(orient="records")) if not driver_table.empty else []
+    document["phrases"] = json.loads(phrases(classified, taxonomy=taxonomy).to_json(orient="records"))
     rollups = {by: rollup(classified, by, taxonomy=taxonomy) for by in ("stage", "facing", *segments)}
     document["rollups"] = {by: json.loads(table.to_json(orient="records")) for by, table in rollups.items()}
     alert_table = alerts(trends) if alert else None

@@ -87,8 +87,9 @@ def render_summary_markdown(
             picked = quote_table[(quote_table["touchpoint"] == tp) & (quote_table["sentiment"] == "negative")]
             if picked.empty:
                 continue
-            name = summary.loc[summary["touchpoint"] == tp, "name"].iloc[0]
-            lines.append(f"**{name}**")
+            row = summary.loc[summary["touchpoint"] == tp].iloc[0]
+            explained = f" — phrases: {_md_cell(row['top_phrases'])}" if row.get("top_phrases") else ""
+            lines.append(f"**{row['name']}**{explained}")
             lines += [f'- "{_md_cell(q.quote)}" (row {q.row_id})' for q in picked.itertuples(index=False)]
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"

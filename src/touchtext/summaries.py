@@ -6,9 +6,11 @@ touchpoint) so summaries of parts can later be added together.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
+from collections import Counter
 from typing import Literal
 
 import pandas as pd
@@ -16,6 +18,7 @@ from scipy.stats import binomtest
 
 from . import schema
 from .errors import InputError
+from .language import TextProcessor
 from .taxonomy import Taxonomy, load_taxonomy
 
 __all__ = ["SUMMARY_COLUMNS", "mentions", "summarize", "wilson_interval"]
@@ -35,6 +38,7 @@ SUMMARY_COLUMNS = (
     "negative_share_low",
     "negative_share_high",
     "net_sentiment",
+    "top_phrases",
     "top_example",
     "top_example_row_id",
 )
@@ -155,6 +159,10 @@ def summarize(classified: pd.DataFrame, taxonomy: Taxonomy | None = None) -> pd.
             }
         )
     summary = pd.DataFrame(rows)
+    explained = phrases(classified, taxonomy=taxonomy, top=5)
+    summary["top_phrases"] = [
+        "; ".join(explained.loc[explained["touchpoint"] == tp, "phrase"]) for tp in summary["touchpoint"]
+    ]
     summary = summary.sort_values(["negative", "negative_share", "mentions"], ascending=False, kind="stable")
     summary.insert(0, "pain_rank", range(1, len(summary) + 1))
     summary["top_example_row_id"] = summary["top_example_row_id"].astype("Int64")
@@ -397,4 +405,65 @@ def alerts(trends: pd.DataFrame, *, alpha: float = 0.05, min_negative: int = 3) 
         if p_value * tested < alpha:
             rows.append({"touchpoint": tp, "period": latest, "negative": k2, "items": n2, "share": k2 / n2,
                          "baseline_share": k1 / n1 if n1 else 0.0, "p_value": p_value})  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+# -- phrases --------------------------------------------------------------------------------
+def _ngrams(lemmas: list[str]) -> list[str]:
+    return lemmas + [f"{a} {b}" for a, b in itertools.pairwise(lemmas)]
+
+
+def phrases(
+    classified: pd.DataFrame,
+    *,
+    taxonomy: Taxonomy | None = None,
+    top: int = 8,
+    prior_strength: float = 500.0,
+    min_count: int = 2,
+) -> pd.DataFrame:
+    """The phrases that explain each touchpoint's pain: lemma 1-2-grams of its negative evidence
+    that are distinctive against all other evidence, ranked by the z-score of the weighted
+    log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008).
+
+    Example:
+        >>> phrases(classified).query("touchpoint == 'parking'").head(3)  # doctest: +SKIP
+    """
+    taxonomy = taxonomy or load_taxonomy()
+    columns = ["touchpoint", "rank", "phrase", "count", "z"]
+    table = mentions(classified)
+    table = table[table["evidence"].astype(str).str.strip() != ""]
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+    processor = TextProcessor()
+    texts = table["evidence"].astype(str).tolist()
+    grams = [Counter(_ngrams(processor.content_lemmas(doc))) for doc in processor.docs(texts)]
+    table = table.assign(_grams=grams)
+    total: Counter[str] = Counter()
+    for g in grams:
+        total.update(g)
+    n_total = sum(total.values())
+    rows = []
+    for tp in taxonomy.ids:
+        target = table[(table["touchpoint"] == tp) & (table["sentiment"] == "negative")]
+        if target.empty:
+            continue
+        counts_a: Counter[str] = Counter()
+        for g in target["_grams"]:
+            counts_a.update(g)
+        n_a = sum(counts_a.values())
+        n_b = n_total - n_a
+        scored = []
+        for gram, y_a in counts_a.items():
+            if y_a < min_count:
+                continue
+            y_b = total[gram] - y_a
+            prior = prior_strength * total[gram] / n_total
+            delta = math.log((y_a + prior) / (n_a + prior_strength - y_a - prior)) - math.log(
+                (y_b + prior) / (n_b + prior_strength - y_b - prior)
+            )
+            z = delta / math.sqrt(1 / (y_a + prior) + 1 / (y_b + prior))
+            scored.append((z, y_a, gram))
+        scored.sort(key=lambda item: (-item[0], item[2]))
+        for rank, (z, y_a, gram) in enumerate(scored[:top], 1):
+            rows.append({"touchpoint": tp, "rank": rank, "phrase": gram, "count": y_a, "z": round(z, 3)})
     return pd.DataFrame(rows, columns=columns)
