@@ -14,7 +14,7 @@ import pandas as pd
 from sklearn.linear_model import Ridge
 
 from . import schema
-from .errors import InputError
+from .io import find_column
 from .summaries import mentions
 from .taxonomy import Taxonomy, load_taxonomy
 
@@ -37,21 +37,14 @@ DRIVER_COLUMNS = (
 MIN_ITEMS = 30
 
 
+def _numeric_scores(values: pd.Series) -> bool:
+    numbers = pd.to_numeric(values, errors="coerce")
+    return bool(numbers.notna().mean() >= 0.5 and numbers.nunique() > 1)
+
+
 def detect_score_column(df: pd.DataFrame, score_column: str | None = None) -> str | None:
     """The rating/NPS/CSAT column: the one given, else a well-known name whose values are numbers."""
-    if score_column is not None:
-        if score_column not in df.columns:
-            raise InputError(
-                f"Score column {score_column!r} not found; the input has columns: {', '.join(map(str, df.columns))}."
-            )
-        return score_column
-    lowered = {str(c).lower(): c for c in df.columns}
-    for hint in _SCORE_HINTS:
-        if hint in lowered:
-            values = pd.to_numeric(df[lowered[hint]], errors="coerce")
-            if values.notna().mean() >= 0.5 and values.nunique() > 1:
-                return str(lowered[hint])
-    return None
+    return find_column(df, given=score_column, hints=_SCORE_HINTS, accepts=_numeric_scores, what="Score")
 
 
 def _indicators(classified: pd.DataFrame, ids: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:

@@ -166,23 +166,40 @@ def read_table(path: str | Path, *, add_row_id: bool = True) -> pd.DataFrame:
     return _add_row_id(df) if add_row_id else df
 
 
+def find_column(
+    df: pd.DataFrame,
+    *,
+    given: str | None,
+    hints: tuple[str, ...],
+    accepts: Callable[[pd.Series], bool],
+    what: str,
+) -> str | None:
+    """A column by role: the one `given` (which must exist), else the first whose lowercased
+    name is among `hints` and whose values `accepts`; None when nothing fits."""
+    columns = [str(c) for c in df.columns if c not in schema.ADDED_COLUMNS]
+    if given is not None:
+        if given in df.columns:
+            return given
+        close = difflib.get_close_matches(given, columns, n=3, cutoff=0.5)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise InputError(f"{what} column {given!r} not found; the input has columns: {', '.join(columns)}.{hint}")
+    lowered = {c.lower().strip(): c for c in columns}
+    for name in hints:
+        if name in lowered and accepts(df[lowered[name]]):
+            return lowered[name]
+    return None
+
+
 def detect_text_column(df: pd.DataFrame, text_column: str | None = None) -> str:
     """Return the column holding the feedback text: the one given, else the best guess.
 
     The guess prefers well-known names (text, review, body, comment, ...) and otherwise the
     string column with the longest average value.
     """
+    found = find_column(df, given=text_column, hints=_TEXT_COLUMN_HINTS, accepts=lambda _: True, what="Text")
+    if found is not None:
+        return found
     columns = [str(c) for c in df.columns if c not in schema.ADDED_COLUMNS]
-    if text_column is not None:
-        if text_column in df.columns:
-            return text_column
-        close = difflib.get_close_matches(text_column, columns, n=3, cutoff=0.5)
-        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise InputError(f"Text column {text_column!r} not found; the input has columns: {', '.join(columns)}.{hint}")
-    lowered = {c.lower().strip(): c for c in columns}
-    for hint in _TEXT_COLUMN_HINTS:
-        if hint in lowered:
-            return lowered[hint]
     best, best_len = None, 0.0
     for c in columns:
         values = df[c].dropna()

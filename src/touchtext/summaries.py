@@ -18,6 +18,7 @@ from scipy.stats import binomtest
 
 from . import schema
 from .errors import InputError
+from .io import find_column
 from .language import TextProcessor
 from .taxonomy import Taxonomy, load_taxonomy
 
@@ -175,21 +176,13 @@ _DATE_COLUMN_HINTS = ("date", "created_at", "created", "timestamp", "time", "sub
                       "started_at", "datetime", "day")  # fmt: skip
 
 
+def _parses_as_dates(values: pd.Series) -> bool:
+    return bool(pd.to_datetime(values, errors="coerce", utc=True, format="mixed").notna().mean() >= 0.8)
+
+
 def detect_date_column(df: pd.DataFrame, date_column: str | None = None) -> str | None:
     """The column holding each item's date: the one given, else a well-known name that parses."""
-    if date_column is not None:
-        if date_column not in df.columns:
-            raise InputError(
-                f"Date column {date_column!r} not found; the input has columns: {', '.join(map(str, df.columns))}."
-            )
-        return date_column
-    lowered = {str(c).lower(): c for c in df.columns}
-    for hint in _DATE_COLUMN_HINTS:
-        if hint in lowered:
-            parsed = pd.to_datetime(df[lowered[hint]], errors="coerce", utc=True, format="mixed")
-            if parsed.notna().mean() >= 0.8:
-                return str(lowered[hint])
-    return None
+    return find_column(df, given=date_column, hints=_DATE_COLUMN_HINTS, accepts=_parses_as_dates, what="Date")
 
 
 def choose_period(dates: pd.Series) -> Period:
