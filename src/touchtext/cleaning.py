@@ -47,9 +47,6 @@ __all__ = [
 
 Source = Literal["auto", "review", "ticket", "transcript"]
 SOURCES: tuple[str, ...] = ("auto", "review", "ticket", "transcript")
-CLEAN_STATUS_OK = schema.STATUS_OK
-CLEAN_STATUS_EMPTY = schema.STATUS_EMPTY
-CLEAN_STATUS_AUTO_REPLY = schema.STATUS_AUTO_REPLY
 
 
 @dataclass(frozen=True)
@@ -256,7 +253,7 @@ def clean_one(
     raw = text if isinstance(text, str) else ""
     notes: list[str] = []
     rating = None
-    status = CLEAN_STATUS_OK
+    status = schema.STATUS_OK
     if source == "transcript":
         aligned, _reason, kept = customer_text(raw, settings.transcript_roles)
         aligned = clean_turn_text(aligned)
@@ -284,13 +281,13 @@ def clean_one(
             subject_text = redacted_subject.text
             pii += [s.type for s in spans]
         if is_auto_reply(subject_text, aligned.text):
-            status = CLEAN_STATUS_AUTO_REPLY
+            status = schema.STATUS_AUTO_REPLY
             notes.append("auto_reply")
         aligned, removed, inline_subject = strip_email_noise(aligned)
         notes += removed
         aligned = prepend_subject(subject_text or inline_subject, aligned.strip()).strip()
-    if not aligned.text and status == CLEAN_STATUS_OK:
-        status = CLEAN_STATUS_EMPTY
+    if not aligned.text and status == schema.STATUS_OK:
+        status = schema.STATUS_EMPTY
     return CleanedText(aligned.text, source, status, tuple(notes), rating, tuple(pii), aligned)
 
 

@@ -158,7 +158,8 @@ def run(
         taxonomy = Taxonomy.from_dict(card["taxonomy"], "the model card") if "taxonomy" in card else load_taxonomy()
     table = read_table(input_path)
     classified = classify(table, text_column=text_column, model=fitted, source=source, cleaning=cleaning)
-    summary = summarize(classified, taxonomy)
+    phrase_table = phrases(classified, taxonomy=taxonomy)  # spaCy over all evidence: once
+    summary = summarize(classified, taxonomy, phrase_table=phrase_table)
     trends = trend(classified, date_column=date_column, period=period, taxonomy=taxonomy)
     quote_table = quotes(classified)
     pairs = cooccurrence(classified)
@@ -166,7 +167,7 @@ def run(
     out = Path(out_dir)
     document = summary_document(classified, summary, trends=trends, quote_table=quote_table, pairs=pairs)
     document["drivers"] = json.loads(driver_table.to_json(orient="records")) if not driver_table.empty else []
-    document["phrases"] = json.loads(phrases(classified, taxonomy=taxonomy).to_json(orient="records"))
+    document["phrases"] = json.loads(phrase_table.to_json(orient="records"))
     rollups = {by: rollup(classified, by, taxonomy=taxonomy) for by in ("stage", "facing", *segments)}
     document["rollups"] = {by: json.loads(table.to_json(orient="records")) for by, table in rollups.items()}
     alert_table = alerts(trends) if alert else None

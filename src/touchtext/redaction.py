@@ -11,7 +11,7 @@ prices and flight numbers are deliberately left alone: analysts need them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -180,7 +180,6 @@ _URL_SECRET_PATH = re.compile(
     r"|/(?:u|user|users|profile)/[a-z][\w.-]{3,}"
     r"|/(?=[\w-]*\d)(?=[\w-]*[a-z])[\w-]{12,}(?=/|$|\?)"
 )
-_PLAIN_URL = re.compile(r"(?i)^(?:https?://|www\.)\S+$")
 _STREET_WORDS = (
     r"street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|close|crescent|place|pl|square|sq|court|ct|"
     r"terrace|gardens|grove|hill|park|row|mews|parade|walk|wynd|quay|embankment|highway|hwy"
@@ -685,10 +684,6 @@ class Redactor:
     def redact_text(self, text: str) -> str:
         """Plain-string convenience for `redact`."""
         return self.redact(Aligned(text))[0].text
-
-    def find_many(self, texts: Iterable[str]) -> list[list[PiiSpan]]:
-        """`find` for many texts."""
-        return [self.find(t) for t in texts]
 
 
 def _narrow(span: PiiSpan) -> PiiSpan:

@@ -112,12 +112,16 @@ def _top_example(group: pd.DataFrame) -> tuple[str, object]:
     return str(best["evidence"]), best[schema.ROW_ID]
 
 
-def summarize(classified: pd.DataFrame, taxonomy: Taxonomy | None = None) -> pd.DataFrame:
+def summarize(
+    classified: pd.DataFrame, taxonomy: Taxonomy | None = None, *, phrase_table: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Per-touchpoint pain-point summary, ranked by negative mentions (then negative share).
 
     Every touchpoint of the taxonomy appears, including those never mentioned. `share` is
     the fraction of analysed items (status ok or unclear) that mention the touchpoint; `net_sentiment` is
     (positive - negative) / mentions; `negative_share_low/high` is a 95% Wilson interval.
+    `phrase_table` is the output of `phrases` when already computed (its top 5 per touchpoint
+    fill `top_phrases`).
 
     Example:
         >>> summarize(classify(df)).head(3)[["touchpoint", "negative"]]  # doctest: +SKIP
@@ -160,7 +164,8 @@ def summarize(classified: pd.DataFrame, taxonomy: Taxonomy | None = None) -> pd.
             }
         )
     summary = pd.DataFrame(rows)
-    explained = phrases(classified, taxonomy=taxonomy, top=5)
+    explained = phrase_table if phrase_table is not None else phrases(classified, taxonomy=taxonomy)
+    explained = explained[explained["rank"] <= 5]
     summary["top_phrases"] = [
         "; ".join(explained.loc[explained["touchpoint"] == tp, "phrase"]) for tp in summary["touchpoint"]
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -278,8 +278,3 @@ def train(
         "versions": library_versions(),
     }
     return TrainResult(model=model, card=card)
-
-
-def label_counts(labeled: pd.DataFrame) -> Mapping[str, int]:
-    """How many items carry each touchpoint."""
-    return Counter(t for labels in labeled["labels"] for t in labels)
