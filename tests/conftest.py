@@ -69,3 +69,12 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
 
 
 __all__ = ["DATA", "ROOT", "default_model_path", "run_cli"]
+
+
+@pytest.fixture(scope="session")
+def classified_sample(shipped_model) -> pd.DataFrame:
+    """The shipped hotel-review sample, classified by the shipped model (dates, ratings, locations)."""
+    from touchtext.io import read_table
+    from touchtext.pipeline import classify
+
+    return classify(read_table(ROOT / "data" / "samples" / "reviews.csv"), model=shipped_model[0])

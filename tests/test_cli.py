@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import ROOT, run_cli
+from touchtext.pipeline import SUMMARY_FILES
 
 SAMPLES = ROOT / "data" / "samples"
 COMMANDS = ["run", "classify", "clean", "summarize", "train"]
@@ -35,12 +36,18 @@ def test_run_on_the_shipped_sample(tmp_path):
 
 
 def test_summarize_rebuilds_the_summary_from_classified(tmp_path):
-    assert run_cli("run", str(SAMPLES / "reviews.csv"), "--out", str(tmp_path / "a")).returncode == 0
-    result = run_cli("summarize", str(tmp_path / "a" / "classified.csv"), "--out", str(tmp_path / "b"))
+    """`summarize` on classified.csv gives the same summary files as `run` (nothing needs the original)."""
+    by = ("--by", "location")
+    assert run_cli("run", str(SAMPLES / "reviews.csv"), "--out", str(tmp_path / "a"), *by).returncode == 0
+    result = run_cli("summarize", str(tmp_path / "a" / "classified.csv"), "--out", str(tmp_path / "b"), *by)
     assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == sorted(SUMMARY_FILES)
     first = pd.read_csv(tmp_path / "a" / "summary.csv")
     second = pd.read_csv(tmp_path / "b" / "summary.csv")
     pd.testing.assert_frame_equal(first, second)
+    documents = [json.loads((tmp_path / d / "summary.json").read_text(encoding="utf-8")) for d in "ab"]
+    assert documents[0] == documents[1]
+    assert {"Rotterdam Central", "Porto Ribeira"} <= {r["location"] for r in documents[1]["rollups"]["location"]}
 
 
 def test_classify_command(tmp_path):

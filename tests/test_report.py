@@ -1,9 +1,15 @@
+import base64
+import hashlib
 import json
+import os
+import re
+import shutil
 
 import pandas as pd
+import pytest
 
-from touchtext.report import render_summary_markdown, render_terminal_table
-from touchtext.summaries import summarize
+from touchtext.report import render_report_html, render_summary_markdown, render_terminal_table
+from touchtext.summaries import summarize, summary_tables
 
 
 def _summary(taxonomy, text):
@@ -35,3 +41,99 @@ def test_terminal_table_shows_only_mentioned_touchpoints(taxonomy):
     lines = table.splitlines()
     assert len(lines) == 3
     assert "Billing" in lines[2] and "100%" in lines[2]
+
+
+# -- the HTML report ---------------------------------------------------------------------------
+HOSTILE = [
+    "<script>window.__pwned = 'script'</script> the invoice was wrong",
+    "<img src=x onerror=\"window.__pwned = 'img'\"> billing charged me twice",
+    '"><svg onload="window.__pwned=\'svg\'"> bill never arrived',
+]
+
+
+def _hostile_tables(taxonomy):
+    """A classified set whose evidence sentences are script-injection payloads."""
+    items = []
+    for i, text in enumerate(HOSTILE * 2):
+        m = {"touchpoint": "billing", "sentiment": "negative", "confidence": 0.9 - i / 100,
+             "sentiment_confidence": 0.9, "evidence": [{"text": text, "start": 0, "end": len(text)}]}  # fmt: skip
+        p = {"touchpoint": "parking", "sentiment": "positive", "confidence": 0.8, "sentiment_confidence": 0.8,
+             "evidence": [{"text": f"easy parking {i}", "start": 0, "end": 14}]}  # fmt: skip
+        items.append(json.dumps([m, p] if i % 2 else [m]))
+    df = pd.DataFrame({"row_id": range(1, 7), "status": "ok", "mentions": items})
+    return summary_tables(df, taxonomy=taxonomy)
+
+
+def test_report_is_self_contained_escaped_and_locked_down(taxonomy, classified_sample):
+    page = render_report_html(_hostile_tables(taxonomy), taxonomy=taxonomy, input_name="<b>x</b>.csv")
+    assert "<script>window" not in page and "<img src=x" not in page and "<svg onload" not in page
+    assert "&lt;script&gt;window.__pwned" in page and "&lt;img src=x onerror=" in page
+    assert "&lt;b&gt;x&lt;/b&gt;.csv" in page
+    assert page.count("<script>") == 1  # only the page's own filter script
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
+    script = re.search(r"<script>(.*?)</script>", page, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in csp and "default-src 'none'" in csp
+    full = render_report_html(summary_tables(classified_sample, taxonomy=taxonomy), taxonomy=taxonomy)
+    assert full.count("<svg") == 3  # ranking, trend and driver quadrant charts, inline
+    assert not re.search(r"""(src|href)=["']?(https?:|//)""", full) and "<link" not in full and "@import" not in full
+    assert not re.search(r"url\((?!#)", full)  # only in-document references (clip paths)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Real headless Chromium (Debian's package, installed by .ci/run) driven by Playwright."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed; .ci/run installs Debian's chromium package")
+        pytest.skip("Chromium is not installed here (apt-get install chromium); CI always runs this test")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                  "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+
+
+def _open(browser, path):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("request", lambda r: problems.append(f"request {r.url}") if not r.url.startswith("file:") else None)
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page, problems
+
+
+def test_report_renders_in_chromium_and_runs_no_customer_script(browser, taxonomy, tmp_path):
+    path = tmp_path / "report.html"
+    path.write_text(render_report_html(_hostile_tables(taxonomy), taxonomy=taxonomy), encoding="utf-8")
+    page, problems = _open(browser, path)
+    assert page.evaluate("window.__pwned") is None  # no payload ran
+    text = page.inner_text("#details")
+    assert "<script>window.__pwned = 'script'</script>" in text and "<img src=x onerror=" in text
+    assert page.locator("#details img, #details svg, #details script").count() == 0
+    page.select_option("#tp-filter", "parking")  # the filter (our own script) still runs under the CSP
+    assert page.locator('#details article[data-tp="billing"]').is_hidden()
+    assert page.locator('#details article[data-tp="parking"]').is_visible()
+    assert problems == []
+
+
+def test_sample_report_renders_with_charts_and_a_screenshot(browser, taxonomy, classified_sample, tmp_path):
+    path = tmp_path / "report.html"
+    path.write_text(render_report_html(summary_tables(classified_sample, taxonomy=taxonomy), taxonomy=taxonomy))
+    page, problems = _open(browser, path)
+    assert problems == []
+    for section in ("#ranking svg", "#trend svg", "#drivers svg"):
+        box = page.locator(section).bounding_box()
+        assert box is not None and box["width"] > 300 and box["height"] > 150
+    assert page.locator("#journey .stage").count() == 8
+    shot = tmp_path / "report.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000

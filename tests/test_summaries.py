@@ -5,6 +5,7 @@ import pytest
 
 from touchtext.errors import InputError
 from touchtext.summaries import (
+    SummaryCounts,
     alerts,
     choose_period,
     cooccurrence,
@@ -13,7 +14,7 @@ from touchtext.summaries import (
     quotes,
     rollup,
     summarize,
-    summary_document,
+    summary_tables,
     trend,
     wilson_interval,
 )
@@ -157,7 +158,7 @@ def test_cooccurrence_counts_and_lift(classified):
 
 
 def test_summary_document_has_a_schema_version(classified, taxonomy):
-    doc = summary_document(classified, summarize(classified, taxonomy), quote_table=quotes(classified))
+    doc = summary_tables(classified, taxonomy=taxonomy).document()
     assert doc["schema_version"] == 1 and doc["items"] == 10
     assert doc["status_counts"] == {"ok": 7, "unclear": 2, "empty": 1}
     assert len(doc["touchpoints"]) == len(taxonomy.ids) and doc["trend"] == []
@@ -210,3 +211,27 @@ def test_phrases_explain_the_pain(taxonomy):
     assert parking["z"].is_monotonic_decreasing
     summary = summarize(df, taxonomy).set_index("touchpoint")
     assert "car park" in summary.loc["parking", "top_phrases"]
+
+
+def test_counts_of_chunks_merge_to_the_counts_of_the_whole(classified_sample, taxonomy):
+    """Summaries are built from counts: three chunks counted apart and merged give the same tables."""
+    options = {"taxonomy": taxonomy, "segments": ("location",)}
+    whole = SummaryCounts.from_classified(classified_sample, **options).finalize()
+    chunks = [classified_sample.iloc[i : i + 120] for i in range(0, len(classified_sample), 120)]
+    first = SummaryCounts.from_classified(chunks[0], **options)
+    columns = {"date_column": first.date_column, "score_column": first.score_column}
+    parts = [first] + [SummaryCounts.from_classified(c, **options, **columns) for c in chunks[1:]]
+    merged = (parts[0] + parts[1] + parts[2]).finalize()
+    assert (merged.items, merged.status_counts, merged.period) == (whole.items, whole.status_counts, whole.period)
+    for name in ("summary", "trend", "quotes", "cooccurrence", "phrases", "drivers"):
+        pd.testing.assert_frame_equal(getattr(merged, name), getattr(whole, name), check_exact=False, rtol=1e-9)
+    for by, table in whole.rollups.items():
+        pd.testing.assert_frame_equal(merged.rollups[by], table)
+    assert whole.period == "month" and not whole.drivers.empty and not whole.trend.empty
+
+
+def test_counts_made_with_different_choices_do_not_merge(classified, taxonomy):
+    a = SummaryCounts.from_classified(classified, taxonomy=taxonomy)
+    b = SummaryCounts.from_classified(classified.assign(location="x"), taxonomy=taxonomy, segments=("location",))
+    with pytest.raises(InputError, match="same taxonomy, date column, score column and segments"):
+        a.merge(b)

@@ -58,6 +58,34 @@ def _cleaning_options(command: Callable[..., None]) -> Callable[..., None]:
     )(command)
 
 
+def _summary_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--date-col, --period, --score-col, --by and --alert, shared by run and summarize."""
+    for option in reversed(
+        [
+            click.option("--date-col", help="Column with each item's date, for trends (detected if omitted)."),
+            click.option("--period", type=click.Choice(["day", "week", "month"]),
+                         help="Trend period (chosen from the date span)."),
+            click.option("--score-col", help="Rating, NPS or CSAT column for driver analysis (detected if omitted)."),
+            click.option("--by", "segments", multiple=True,
+                         help="Also roll up by this column (repeatable), e.g. --by location."),
+            click.option("--alert", is_flag=True,
+                         help="Write alerts.json and exit 3 if complaints rose in the latest period."),
+        ]
+    ):  # fmt: skip
+        command = option(command)
+    return command
+
+
+def _report_alerts(result: RunResult) -> None:
+    """Print each alert on stderr and exit with EXIT_ALERT when there are any."""
+    if result.alerts is None or result.alerts.empty:
+        return
+    for r in result.alerts.itertuples(index=False):
+        click.echo(f"ALERT: {r.touchpoint} complaints rose to {r.share:.0%} of items in {r.period} "
+                   f"(was {r.baseline_share:.0%}; p = {r.p_value:.2g})", err=True)  # fmt: skip
+    raise click.exceptions.Exit(EXIT_ALERT)
+
+
 def _cleaning_settings(clean_config: Path | None, keep_pii: bool) -> CleaningSettings:
     from .cleaning import load_cleaning_config, with_pii
 
@@ -116,11 +144,7 @@ def clean_command(
 @click.option("--model", "model_dir", type=_path_in, help="Model folder (default: the shipped model).")
 @click.option("--top", default=10, show_default=True, help="How many pain points to print.")
 @click.option("--quiet", is_flag=True, help="Print nothing on success.")
-@click.option("--date-col", help="Column with each item's date, for trends (detected if omitted).")
-@click.option("--period", type=click.Choice(["day", "week", "month"]), help="Trend period (chosen from the date span).")
-@click.option("--score-col", help="Rating, NPS or CSAT column for driver analysis (detected if omitted).")
-@click.option("--by", "segments", multiple=True, help="Also roll up by this column (repeatable), e.g. --by location.")
-@click.option("--alert", is_flag=True, help="Write alerts.json and exit 3 if complaints rose in the latest period.")
+@_summary_options
 @_cleaning_options
 def run_command(
     input_path: Path,
@@ -159,15 +183,9 @@ def run_command(
         segments=segments,
         alert=alert,
     )
-    raised = result.alerts is not None and not result.alerts.empty
     if not quiet:
         _print_run(result, time.perf_counter() - started, top)
-    if raised:
-        assert result.alerts is not None
-        for r in result.alerts.itertuples(index=False):
-            click.echo(f"ALERT: {r.touchpoint} complaints rose to {r.share:.0%} of items in {r.period} "
-                       f"(was {r.baseline_share:.0%}; p = {r.p_value:.2g})", err=True)  # fmt: skip
-        raise click.exceptions.Exit(EXIT_ALERT)
+    _report_alerts(result)
 
 
 def _print_run(result: RunResult, seconds: float, top: int) -> None:
@@ -214,26 +232,44 @@ def classify_command(
 
 @cli.command("summarize")
 @click.argument("classified_path", metavar="CLASSIFIED", type=_path_in)
-@click.option("--out", "out_dir", required=True, type=_path_in, help="Folder for summary.csv and summary.md.")
+@click.option("--out", "out_dir", required=True, type=_path_in, help="Folder for the summary files and report.html.")
 @click.option("--taxonomy", "taxonomy_file", type=_path_in, help="Taxonomy TOML (default: the shipped one).")
-def summarize_command(classified_path: Path, out_dir: Path, taxonomy_file: Path | None) -> None:
-    """Summarize a classified.csv into ranked touchpoint pain points.
+@click.option("--top", default=10, show_default=True, help="Rows of the pain-point table to print.")
+@click.option("--quiet", is_flag=True, help="Print nothing on success.")
+@_summary_options
+def summarize_command(
+    classified_path: Path,
+    out_dir: Path,
+    taxonomy_file: Path | None,
+    top: int,
+    quiet: bool,
+    date_col: str | None,
+    period: str | None,
+    score_col: str | None,
+    segments: tuple[str, ...],
+    alert: bool,
+) -> None:
+    """Summarize a classified.csv into ranked pain points, summary files and report.html.
 
-    Example: touchtext summarize out/classified.csv --out out/
+    Example: touchtext summarize out/classified.csv --out out/ --by location
     """
-    from .io import read_table, write_csv, write_text
-    from .report import render_summary_markdown, render_terminal_table
-    from .summaries import summarize
+    from .pipeline import summarize_file
     from .taxonomy import load_taxonomy
 
-    classified = read_table(classified_path, add_row_id=False)
-    summary = summarize(classified, load_taxonomy(taxonomy_file))
-    write_csv(summary, out_dir / "summary.csv")
-    write_text(
-        render_summary_markdown(summary, n_items=len(classified), input_name=classified_path.name),
-        out_dir / "summary.md",
+    result = summarize_file(
+        classified_path,
+        out_dir,
+        taxonomy=load_taxonomy(taxonomy_file),
+        date_column=date_col,
+        period=period,  # type: ignore[arg-type]
+        score_column=score_col,
+        segments=segments,
+        alert=alert,
     )
-    click.echo(render_terminal_table(summary))
+    if not quiet:
+        click.echo(result.terminal_table(top=top))
+        click.echo("\nWrote " + ", ".join(str(p) for p in result.outputs.values()))
+    _report_alerts(result)
 
 
 @cli.command("train")

@@ -15,27 +15,17 @@ import pandas as pd
 
 from . import schema
 from .cleaning import CleaningSettings, Source, clean
-from .drivers import drivers
 from .io import detect_text_column, read_table, write_csv, write_text
 from .model import TouchpointModel, load_model, mentions_to_columns
-from .report import render_summary_markdown, render_terminal_table
-from .summaries import (
-    Period,
-    alerts,
-    cooccurrence,
-    mentions,
-    phrases,
-    quotes,
-    rollup,
-    summarize,
-    summary_document,
-    trend,
-)
+from .report import render_report_html, render_summary_markdown, render_terminal_table
+from .summaries import Period, SummaryCounts, SummaryTables, alerts, mentions
 from .taxonomy import Taxonomy, load_taxonomy
 
-__all__ = ["OUTPUT_FILES", "RunResult", "classify", "run"]
+__all__ = ["OUTPUT_FILES", "SUMMARY_FILES", "RunResult", "classify", "run", "summarize_file", "write_summaries"]
 
-OUTPUT_FILES = ("classified.csv", "mentions.csv", "summary.csv", "summary.json", "summary.md")
+SUMMARY_FILES = ("summary.csv", "summary.json", "summary.md", "report.html")
+OUTPUT_FILES = ("classified.csv", "mentions.csv", *SUMMARY_FILES)
+ALERT_TEST = "one-sided exact binomial vs pooled earlier periods, Bonferroni-corrected, at least 3 negative items"
 
 
 _SKIP_REASONS = {
@@ -115,16 +105,71 @@ def classify(
 
 @dataclass(frozen=True)
 class RunResult:
-    """What `run` produced: the classified rows, the summary and the files written."""
+    """What `run` or `summarize_file` produced: the classified rows, the summaries and the files written."""
 
     classified: pd.DataFrame
-    summary: pd.DataFrame
+    tables: SummaryTables
     outputs: dict[str, Path] = field(default_factory=dict)
-    alerts: pd.DataFrame | None = None  # set when run(..., alert=True)
+    alerts: pd.DataFrame | None = None  # set when asked for alerts
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The ranked per-touchpoint pain-point table (summary.csv)."""
+        return self.tables.summary
 
     def terminal_table(self, top: int = 10) -> str:
         """The ranked pain-point table as printed by `touchtext run`."""
         return render_terminal_table(self.summary, top=top)
+
+
+def write_summaries(
+    tables: SummaryTables,
+    out_dir: str | Path,
+    *,
+    taxonomy: Taxonomy,
+    input_name: str = "",
+    model_name: str = "",
+    alert: bool = False,
+) -> tuple[dict[str, Path], pd.DataFrame | None]:
+    """Write summary.csv, summary.json, summary.md and report.html (and alerts.json when
+    `alert`) atomically into `out_dir`; return the paths and the alerts table."""
+    out = Path(out_dir)
+    outputs = {
+        "summary.csv": write_csv(tables.summary, out / "summary.csv"),
+        "summary.json": write_text(json.dumps(tables.document(), indent=2, ensure_ascii=False) + "\n",
+                                   out / "summary.json"),
+        "summary.md": write_text(
+            render_summary_markdown(
+                tables.summary,
+                n_items=tables.items,
+                input_name=input_name,
+                model_name=model_name,
+                trends=tables.trend,
+                quote_table=tables.quotes,
+                driver_table=tables.drivers,
+            ),
+            out / "summary.md",
+        ),
+        "report.html": write_text(
+            render_report_html(tables, taxonomy=taxonomy, input_name=input_name, model_name=model_name),
+            out / "report.html",
+        ),
+    }  # fmt: skip
+    alert_table = alerts(tables.trend) if alert else None
+    if alert_table is not None:
+        document = {
+            "schema_version": 1,
+            "test": ALERT_TEST,
+            "alerts": json.loads(alert_table.to_json(orient="records")),
+        }
+        outputs["alerts.json"] = write_text(json.dumps(document, indent=2) + "\n", out / "alerts.json")
+    return outputs, alert_table
+
+
+def _taxonomy_for(card: dict[str, Any], taxonomy: Taxonomy | None) -> Taxonomy:
+    if taxonomy is not None:
+        return taxonomy
+    return Taxonomy.from_dict(card["taxonomy"], "the model card") if "taxonomy" in card else load_taxonomy()
 
 
 def run(
@@ -145,53 +190,61 @@ def run(
     """Read a feedback export, classify it, summarize it and write the outputs to `out_dir`.
 
     Writes classified.csv (every input row, in order), mentions.csv (one row per item and
-    touchpoint), summary.csv, summary.json (with trend by period when a date column exists,
-    driver analysis when a rating/NPS/CSAT column exists, representative quotes and
-    co-occurring complaints) and summary.md.
+    touchpoint), summary.csv, summary.json (trend by period when a date column exists, driver
+    analysis when a rating/NPS/CSAT column exists, phrases, quotes, co-occurring complaints,
+    roll-ups), summary.md and report.html (a self-contained page with charts).
 
     Example:
         >>> result = run("data/samples/reviews.csv", "out/")  # doctest: +SKIP
         >>> print(result.terminal_table())  # doctest: +SKIP
     """
     fitted, card = _resolve_model(model)
-    if taxonomy is None:
-        taxonomy = Taxonomy.from_dict(card["taxonomy"], "the model card") if "taxonomy" in card else load_taxonomy()
-    table = read_table(input_path)
-    classified = classify(table, text_column=text_column, model=fitted, source=source, cleaning=cleaning)
-    phrase_table = phrases(classified, taxonomy=taxonomy)  # spaCy over all evidence: once
-    summary = summarize(classified, taxonomy, phrase_table=phrase_table)
-    trends = trend(classified, date_column=date_column, period=period, taxonomy=taxonomy)
-    quote_table = quotes(classified)
-    pairs = cooccurrence(classified)
-    driver_table = drivers(classified, score_column=score_column, taxonomy=taxonomy)
+    taxonomy = _taxonomy_for(card, taxonomy)
+    classified = classify(
+        read_table(input_path), text_column=text_column, model=fitted, source=source, cleaning=cleaning
+    )
+    counts = SummaryCounts.from_classified(
+        classified, taxonomy=taxonomy, date_column=date_column, score_column=score_column, segments=segments
+    )
+    tables = counts.finalize(period=period)
     out = Path(out_dir)
-    document = summary_document(classified, summary, trends=trends, quote_table=quote_table, pairs=pairs)
-    document["drivers"] = json.loads(driver_table.to_json(orient="records")) if not driver_table.empty else []
-    document["phrases"] = json.loads(phrase_table.to_json(orient="records"))
-    rollups = {by: rollup(classified, by, taxonomy=taxonomy) for by in ("stage", "facing", *segments)}
-    document["rollups"] = {by: json.loads(table.to_json(orient="records")) for by, table in rollups.items()}
-    alert_table = alerts(trends) if alert else None
     outputs = {
         "classified.csv": write_csv(classified, out / "classified.csv"),
         "mentions.csv": write_csv(mentions(classified), out / "mentions.csv"),
-        "summary.csv": write_csv(summary, out / "summary.csv"),
-        "summary.json": write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", out / "summary.json"),
-        "summary.md": write_text(
-            render_summary_markdown(
-                summary,
-                n_items=len(classified),
-                input_name=Path(input_path).name,
-                model_name=card.get("name", ""),
-                trends=trends,
-                quote_table=quote_table,
-                driver_table=driver_table,
-            ),
-            out / "summary.md",
-        ),
     }
-    if alert_table is not None:
-        alert_document = {"schema_version": 1, "test": "one-sided exact binomial vs pooled earlier periods, "
-                          "Bonferroni-corrected, at least 3 negative items", "alerts": json.loads(
-                              alert_table.to_json(orient="records")) if not alert_table.empty else []}  # fmt: skip
-        outputs["alerts.json"] = write_text(json.dumps(alert_document, indent=2) + "\n", out / "alerts.json")
-    return RunResult(classified=classified, summary=summary, outputs=outputs, alerts=alert_table)
+    written, alert_table = write_summaries(
+        tables, out, taxonomy=taxonomy, input_name=Path(input_path).name, model_name=card.get("name", ""), alert=alert
+    )
+    return RunResult(classified=classified, tables=tables, outputs=outputs | written, alerts=alert_table)
+
+
+def summarize_file(
+    classified_path: str | Path,
+    out_dir: str | Path,
+    *,
+    taxonomy: Taxonomy | None = None,
+    date_column: str | None = None,
+    period: Period | None = None,
+    score_column: str | None = None,
+    segments: tuple[str, ...] = (),
+    alert: bool = False,
+) -> RunResult:
+    """Summarize a classified.csv (written by `run` or `classify`) into the summary files and report.
+
+    Example:
+        >>> summarize_file("out/classified.csv", "out/", segments=("location",))  # doctest: +SKIP
+    """
+    classified = read_table(classified_path, add_row_id=False)
+    schema.require_columns(classified, (schema.ROW_ID,))
+    numeric_ids = pd.to_numeric(classified[schema.ROW_ID], errors="coerce")
+    if numeric_ids.notna().all() and (numeric_ids % 1 == 0).all():  # touchtext's own 1-based row ids
+        classified[schema.ROW_ID] = numeric_ids.astype("int64")
+    taxonomy = taxonomy or load_taxonomy()
+    counts = SummaryCounts.from_classified(
+        classified, taxonomy=taxonomy, date_column=date_column, score_column=score_column, segments=segments
+    )
+    tables = counts.finalize(period=period)
+    outputs, alert_table = write_summaries(
+        tables, out_dir, taxonomy=taxonomy, input_name=Path(classified_path).name, alert=alert
+    )
+    return RunResult(classified=classified, tables=tables, outputs=outputs, alerts=alert_table)

@@ -5,7 +5,12 @@ Every stage reads and writes DataFrames; these constants are the contract betwee
 
 from __future__ import annotations
 
+import json
 from typing import Final
+
+import pandas as pd
+
+from .errors import InputError
 
 # Added to every input row by the reader: 1-based position of the row in the input.
 ROW_ID: Final = "row_id"
@@ -51,3 +56,38 @@ SENTIMENT_LABELS: Final = ("negative", "neutral", "positive")
 
 # Columns touchtext adds to classified output; clashing input columns are renamed.
 ADDED_COLUMNS: Final = (ROW_ID, *CLEANING_COLUMNS, STATUS, STATUS_REASON, TOUCHPOINTS, SENTIMENTS, CONFIDENCE, MENTIONS)
+
+
+def require_columns(classified: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    """Raise a clear error when classified data lacks columns a later stage needs."""
+    missing = [c for c in columns if c not in classified.columns]
+    if missing:
+        raise InputError(
+            f"Classified data lacks column(s) {', '.join(missing)}; pass the output of touchtext.classify "
+            "(or a classified.csv written by `touchtext run`)."
+        )
+
+
+def mention_table(classified: pd.DataFrame) -> pd.DataFrame:
+    """One row per (item, touchpoint) with sentiment, confidences and the best evidence sentence,
+    decoded from the MENTIONS column of classified data (the inverse of classification's encoding).
+
+    Example:
+        >>> mention_table(classify(df))[["row_id", "touchpoint", "sentiment"]].head(2)  # doctest: +SKIP
+    """
+    require_columns(classified, (ROW_ID, MENTIONS))
+    rows = []
+    for row_id, cell in zip(classified[ROW_ID], classified[MENTIONS], strict=True):
+        if not isinstance(cell, str) or not cell.strip():
+            continue
+        try:
+            items = json.loads(cell)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"Row {row_id}: the {MENTIONS!r} cell is not valid JSON ({exc.msg}).") from exc
+        for m in items:
+            first = (m.get("evidence") or [{}])[0]
+            rows.append(
+                (row_id, m["touchpoint"], m["sentiment"], float(m["confidence"]), float(m["sentiment_confidence"]),
+                 first.get("text", ""), first.get("start"), first.get("end"))
+            )  # fmt: skip
+    return pd.DataFrame(rows, columns=list(MENTION_COLUMNS))

@@ -1,7 +1,11 @@
 """Touchpoint pain-point summaries built from classified items.
 
-Everything here is computed from counts (mentions, negative, neutral, positive per
-touchpoint) so summaries of parts can later be added together.
+Summaries are built in two steps so they can be computed over chunks or partitions:
+`SummaryCounts.from_classified` turns a chunk of classified rows into counts and sums
+(mentions per touchpoint and sentiment, per day, per segment; co-complaint pairs; phrase
+counts; the best quote candidates; driver sufficient statistics), counts of parts add up with
+`merge` (or `+`), and `SummaryCounts.finalize` turns the total into tables. Counting chunk by
+chunk and merging gives the same tables as counting everything at once.
 """
 
 from __future__ import annotations
@@ -11,19 +15,37 @@ import json
 import math
 import re
 from collections import Counter
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import pandas as pd
 from scipy.stats import binomtest
 
 from . import schema
+from .drivers import DRIVER_COLUMNS, DriverCounts, detect_score_column, driver_counts
 from .errors import InputError
 from .io import find_column
 from .language import TextProcessor
 from .taxonomy import Taxonomy, load_taxonomy
 
-__all__ = ["SUMMARY_COLUMNS", "mentions", "summarize", "wilson_interval"]
+__all__ = [
+    "SUMMARY_COLUMNS",
+    "SUMMARY_SCHEMA_VERSION",
+    "SummaryCounts",
+    "SummaryTables",
+    "alerts",
+    "cooccurrence",
+    "mentions",
+    "phrases",
+    "quotes",
+    "rollup",
+    "summarize",
+    "summary_tables",
+    "trend",
+    "wilson_interval",
+]
 
+SUMMARY_SCHEMA_VERSION = 1
 SUMMARY_COLUMNS = (
     "pain_rank",
     "touchpoint",
@@ -43,6 +65,18 @@ SUMMARY_COLUMNS = (
     "top_example",
     "top_example_row_id",
 )
+TREND_COLUMNS = ("period", "touchpoint", "items", "mentions", "negative", "negative_item_share", "p_value", "change")
+QUOTE_COLUMNS = ("touchpoint", "sentiment", "rank", "quote", schema.ROW_ID, "score")
+PHRASE_COLUMNS = ("touchpoint", "rank", "phrase", "count", "z")
+PAIR_COLUMNS = ("touchpoint_a", "touchpoint_b", "both_negative", "lift")
+QUOTE_POOL = 25  # best candidates kept per touchpoint and sentiment; quotes are chosen from these
+ANALYSED = (schema.STATUS_OK, schema.STATUS_UNCLEAR)
+Period = Literal["day", "week", "month"]
+_PERIOD_FREQ = {"day": "D", "week": "W-MON", "month": "M"}
+_DATE_COLUMN_HINTS = ("date", "created_at", "created", "timestamp", "time", "submitted_at", "review_date",
+                      "started_at", "datetime", "day")  # fmt: skip
+
+mentions = schema.mention_table  # one row per item x touchpoint; see schema.mention_table
 
 
 def wilson_interval(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
@@ -59,126 +93,6 @@ def wilson_interval(successes: int, total: int, z: float = 1.96) -> tuple[float,
     centre = (p + z * z / (2 * total)) / denom
     half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denom
     return (max(0.0, centre - half), min(1.0, centre + half))
-
-
-def _require(classified: pd.DataFrame, columns: tuple[str, ...]) -> None:
-    missing = [c for c in columns if c not in classified.columns]
-    if missing:
-        raise InputError(
-            f"Classified data lacks column(s) {', '.join(missing)}; pass the output of touchtext.classify "
-            "(or a classified.csv written by `touchtext run`)."
-        )
-
-
-def mentions(classified: pd.DataFrame) -> pd.DataFrame:
-    """One row per (item, touchpoint) with sentiment, confidences and the best evidence sentence.
-
-    Example:
-        >>> mentions(classify(df))[["row_id", "touchpoint", "sentiment"]].head(2)  # doctest: +SKIP
-    """
-    _require(classified, (schema.ROW_ID, schema.MENTIONS))
-    rows = []
-    for row_id, cell in zip(classified[schema.ROW_ID], classified[schema.MENTIONS], strict=True):
-        if not isinstance(cell, str) or not cell.strip():
-            continue
-        try:
-            items = json.loads(cell)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"Row {row_id}: the {schema.MENTIONS!r} cell is not valid JSON ({exc.msg}).") from exc
-        for m in items:
-            evidence = m.get("evidence") or [{}]
-            first = evidence[0]
-            rows.append(
-                {
-                    schema.ROW_ID: row_id,
-                    "touchpoint": m["touchpoint"],
-                    "sentiment": m["sentiment"],
-                    "confidence": float(m["confidence"]),
-                    "sentiment_confidence": float(m["sentiment_confidence"]),
-                    "evidence": first.get("text", ""),
-                    "evidence_start": first.get("start"),
-                    "evidence_end": first.get("end"),
-                }
-            )
-    return pd.DataFrame(rows, columns=list(schema.MENTION_COLUMNS))
-
-
-def _top_example(group: pd.DataFrame) -> tuple[str, object]:
-    """The most confident negative evidence (the pain), else the most confident mention."""
-    negative = group[group["sentiment"] == "negative"]
-    pool = negative if not negative.empty else group
-    score = pool["confidence"] * pool["sentiment_confidence"]
-    best = pool.loc[score.idxmax()]
-    return str(best["evidence"]), best[schema.ROW_ID]
-
-
-def summarize(
-    classified: pd.DataFrame, taxonomy: Taxonomy | None = None, *, phrase_table: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """Per-touchpoint pain-point summary, ranked by negative mentions (then negative share).
-
-    Every touchpoint of the taxonomy appears, including those never mentioned. `share` is
-    the fraction of analysed items (status ok or unclear) that mention the touchpoint; `net_sentiment` is
-    (positive - negative) / mentions; `negative_share_low/high` is a 95% Wilson interval.
-    `phrase_table` is the output of `phrases` when already computed (its top 5 per touchpoint
-    fill `top_phrases`).
-
-    Example:
-        >>> summarize(classify(df)).head(3)[["touchpoint", "negative"]]  # doctest: +SKIP
-    """
-    taxonomy = taxonomy or load_taxonomy()
-    _require(classified, (schema.ROW_ID, schema.MENTIONS, schema.STATUS))
-    table = mentions(classified)
-    unknown = sorted(set(table["touchpoint"]) - set(taxonomy.ids))
-    if unknown:
-        raise InputError(
-            f"Classified data mentions touchpoint(s) {', '.join(unknown)} that are not in taxonomy "
-            f"{taxonomy.name!r}; summarize with the taxonomy the model was trained on."
-        )
-    with_text = int(classified[schema.STATUS].isin([schema.STATUS_OK, schema.STATUS_UNCLEAR]).sum())
-    rows = []
-    for tp in taxonomy.touchpoints:
-        group = table[table["touchpoint"] == tp.id]
-        n = len(group)
-        counts = group["sentiment"].value_counts()
-        neg, neu, pos = (int(counts.get(s, 0)) for s in schema.SENTIMENT_LABELS)
-        low, high = wilson_interval(neg, n)
-        example, example_row = _top_example(group) if n else ("", None)
-        rows.append(
-            {
-                "touchpoint": tp.id,
-                "name": tp.name,
-                "stage": tp.stage,
-                "facing": tp.facing,
-                "mentions": n,
-                "share": n / with_text if with_text else 0.0,
-                "negative": neg,
-                "neutral": neu,
-                "positive": pos,
-                "negative_share": neg / n if n else 0.0,
-                "negative_share_low": low,
-                "negative_share_high": high,
-                "net_sentiment": (pos - neg) / n if n else 0.0,
-                "top_example": example,
-                "top_example_row_id": example_row,
-            }
-        )
-    summary = pd.DataFrame(rows)
-    explained = phrase_table if phrase_table is not None else phrases(classified, taxonomy=taxonomy)
-    explained = explained[explained["rank"] <= 5]
-    summary["top_phrases"] = [
-        "; ".join(explained.loc[explained["touchpoint"] == tp, "phrase"]) for tp in summary["touchpoint"]
-    ]
-    summary = summary.sort_values(["negative", "negative_share", "mentions"], ascending=False, kind="stable")
-    summary.insert(0, "pain_rank", range(1, len(summary) + 1))
-    summary["top_example_row_id"] = summary["top_example_row_id"].astype("Int64")
-    return summary.reset_index(drop=True)[list(SUMMARY_COLUMNS)]
-
-
-# -- trends ---------------------------------------------------------------------------------
-Period = Literal["day", "week", "month"]
-_DATE_COLUMN_HINTS = ("date", "created_at", "created", "timestamp", "time", "submitted_at", "review_date",
-                      "started_at", "datetime", "day")  # fmt: skip
 
 
 def _parses_as_dates(values: pd.Series) -> bool:
@@ -210,6 +124,461 @@ def _two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
     return math.erfc(abs(z) / math.sqrt(2))
 
 
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
+
+
+def _ngrams(lemmas: list[str]) -> list[str]:
+    return lemmas + [f"{a} {b}" for a, b in itertools.pairwise(lemmas)]
+
+
+def _records(df: pd.DataFrame | None) -> list[dict[str, object]]:
+    if df is None or df.empty:
+        return []
+    return json.loads(df.to_json(orient="records", force_ascii=False))
+
+
+QuoteCandidate = tuple[float, str, Any]  # (touchpoint confidence x sentiment confidence, text, row id)
+
+
+@dataclass
+class SummaryCounts:
+    """Counts and sums behind every summary table; add the counts of parts with `merge`.
+
+    Built by `from_classified`; turned into tables by `finalize`. Only the chosen columns
+    (date, score, segments) are looked at, so chunks of one export must be counted with the
+    same column choices (pass the resolved names of the first chunk to the others).
+    """
+
+    taxonomy: Taxonomy
+    date_column: str | None = None
+    score_column: str | None = None
+    segments: tuple[str, ...] = ()
+    items: int = 0
+    analysed: int = 0
+    status: Counter[str] = field(default_factory=Counter)
+    sentiment: Counter[tuple[str, str]] = field(default_factory=Counter)  # (touchpoint, sentiment) -> mentions
+    day_items: Counter[str] = field(default_factory=Counter)  # UTC day -> analysed items dated that day
+    day_mentions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (day, touchpoint)
+    day_negative: Counter[tuple[str, str]] = field(default_factory=Counter)  # (day, touchpoint)
+    negative_items: Counter[str] = field(default_factory=Counter)  # touchpoint -> items complaining of it
+    negative_pairs: Counter[tuple[str, str]] = field(default_factory=Counter)  # items complaining of both
+    grams: Counter[str] = field(default_factory=Counter)  # lemma 1-2-grams over all evidence
+    negative_grams: dict[str, Counter[str]] = field(default_factory=dict)  # per touchpoint, negative evidence
+    quote_pool: dict[tuple[str, str], list[QuoteCandidate]] = field(default_factory=dict)
+    segment_items: dict[str, Counter[str]] = field(default_factory=dict)  # segment -> value -> analysed items
+    segment_mentions: dict[str, Counter[tuple[str, str, str]]] = field(default_factory=dict)  # (value, tp, sent)
+    driver_counts: DriverCounts | None = None
+
+    # -- counting ----------------------------------------------------------------------------
+    @classmethod
+    def from_classified(
+        cls,
+        classified: pd.DataFrame,
+        *,
+        taxonomy: Taxonomy | None = None,
+        date_column: str | None = None,
+        score_column: str | None = None,
+        segments: tuple[str, ...] = (),
+        processor: TextProcessor | None = None,
+    ) -> SummaryCounts:
+        """Count one chunk (or all) of classified rows. The date and score columns are detected
+        when not given; segment columns must exist.
+
+        Example:
+            >>> total = SummaryCounts.from_classified(part1) + SummaryCounts.from_classified(part2)  # doctest: +SKIP
+        """
+        taxonomy = taxonomy or load_taxonomy()
+        schema.require_columns(classified, (schema.ROW_ID, schema.MENTIONS, schema.STATUS))
+        for by in segments:
+            if by not in classified.columns:
+                raise InputError(
+                    f"Cannot roll up by {by!r}: use 'stage', 'facing' or a column of the input "
+                    f"({', '.join(str(c) for c in classified.columns if c not in schema.ADDED_COLUMNS)})."
+                )
+        counts = cls(
+            taxonomy,
+            date_column=detect_date_column(classified, date_column),
+            score_column=detect_score_column(classified, score_column),
+            segments=tuple(segments),
+        )
+        table = mentions(classified)
+        unknown = sorted(set(table["touchpoint"]) - set(taxonomy.ids))
+        if unknown:
+            raise InputError(
+                f"Classified data mentions touchpoint(s) {', '.join(unknown)} that are not in taxonomy "
+                f"{taxonomy.name!r}; summarize with the taxonomy the model was trained on."
+            )
+        analysed = classified[schema.STATUS].isin(ANALYSED)
+        counts.items = len(classified)
+        counts.analysed = int(analysed.sum())
+        counts.status = Counter({str(k): int(v) for k, v in classified[schema.STATUS].value_counts().items()})
+        counts.sentiment = Counter(zip(table["touchpoint"], table["sentiment"], strict=True))
+        counts._count_days(classified, table, analysed)
+        counts._count_pairs(table)
+        counts._count_grams(table, processor)
+        counts._count_quotes(table)
+        for by in segments:
+            values = classified[by].astype(str)
+            counts.segment_items[by] = Counter(values[analysed].tolist())
+            value_of = dict(zip(classified[schema.ROW_ID], values, strict=True))
+            counts.segment_mentions[by] = Counter(
+                zip(table[schema.ROW_ID].map(value_of), table["touchpoint"], table["sentiment"], strict=True)
+            )
+        if counts.score_column is not None:
+            counts.driver_counts = driver_counts(classified, counts.score_column, taxonomy.ids, table)
+        return counts
+
+    def _count_days(self, classified: pd.DataFrame, table: pd.DataFrame, analysed: pd.Series) -> None:
+        if self.date_column is None:
+            return
+        dates = pd.to_datetime(classified[self.date_column], errors="coerce", utc=True, format="mixed")
+        days = dates.dt.strftime("%Y-%m-%d").where(analysed & dates.notna())
+        self.day_items = Counter(days.dropna().tolist())
+        day_of = dict(zip(classified[schema.ROW_ID], days, strict=True))
+        dated = table.assign(day=table[schema.ROW_ID].map(day_of)).dropna(subset=["day"])
+        self.day_mentions = Counter(zip(dated["day"], dated["touchpoint"], strict=True))
+        negative = dated[dated["sentiment"] == "negative"]
+        self.day_negative = Counter(zip(negative["day"], negative["touchpoint"], strict=True))
+
+    def _count_pairs(self, table: pd.DataFrame) -> None:
+        negative = table[table["sentiment"] == "negative"]
+        for tps in negative.groupby(schema.ROW_ID, sort=False)["touchpoint"].agg(lambda s: sorted(set(s))):
+            self.negative_items.update(tps)
+            self.negative_pairs.update(itertools.combinations(tps, 2))
+
+    def _count_grams(self, table: pd.DataFrame, processor: TextProcessor | None) -> None:
+        with_text = table[table["evidence"].astype(str).str.strip() != ""]
+        if with_text.empty:
+            return
+        processor = processor or TextProcessor()
+        texts = with_text["evidence"].astype(str).tolist()
+        grams = [Counter(_ngrams(processor.content_lemmas(doc))) for doc in processor.docs(texts)]
+        for g, tp, sentiment in zip(grams, with_text["touchpoint"], with_text["sentiment"], strict=True):
+            self.grams.update(g)
+            if sentiment == "negative":
+                self.negative_grams.setdefault(tp, Counter()).update(g)
+
+    def _count_quotes(self, table: pd.DataFrame) -> None:
+        with_text = table[table["evidence"].astype(str).str.strip() != ""]
+        score = with_text["confidence"] * with_text["sentiment_confidence"]
+        for (tp, sentiment), group in with_text.assign(score=score).groupby(["touchpoint", "sentiment"], sort=False):
+            best = group.sort_values("score", ascending=False, kind="stable").head(QUOTE_POOL)
+            candidates = list(
+                zip(best["score"].astype(float), best["evidence"].astype(str), best[schema.ROW_ID], strict=True)
+            )
+            self.quote_pool[(tp, sentiment)] = candidates
+
+    # -- merging -----------------------------------------------------------------------------
+    def merge(self, other: SummaryCounts) -> SummaryCounts:
+        """The counts of this part and `other` together (neither is changed)."""
+        if self.taxonomy.ids != other.taxonomy.ids or (self.date_column, self.score_column, self.segments) != (
+            other.date_column,
+            other.score_column,
+            other.segments,
+        ):
+            raise InputError(
+                "Cannot merge summary counts made with different taxonomies or column choices; count every "
+                "chunk with the same taxonomy, date column, score column and segments."
+            )
+        merged = SummaryCounts(self.taxonomy, self.date_column, self.score_column, self.segments)
+        merged.items = self.items + other.items
+        merged.analysed = self.analysed + other.analysed
+        for name in ("status", "sentiment", "day_items", "day_mentions", "day_negative", "negative_items",
+                     "negative_pairs", "grams"):  # fmt: skip
+            setattr(merged, name, getattr(self, name) + getattr(other, name))
+        for name in ("negative_grams", "segment_items", "segment_mentions"):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            setattr(merged, name, {k: mine.get(k, Counter()) + theirs.get(k, Counter()) for k in mine | theirs})
+        for key in self.quote_pool | other.quote_pool:
+            pool = self.quote_pool.get(key, []) + other.quote_pool.get(key, [])
+            merged.quote_pool[key] = sorted(pool, key=lambda c: -c[0])[:QUOTE_POOL]
+        parts = [c for c in (self.driver_counts, other.driver_counts) if c is not None]
+        merged.driver_counts = parts[0].merge(parts[1]) if len(parts) == 2 else (parts[0] if parts else None)
+        return merged
+
+    __add__ = merge
+
+    # -- tables ------------------------------------------------------------------------------
+    def summary(self, *, phrase_table: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Per-touchpoint pain-point summary (SUMMARY_COLUMNS), ranked by negative mentions."""
+        explained = self.phrases() if phrase_table is None else phrase_table
+        explained = explained[explained["rank"] <= 5]
+        rows = []
+        for tp in self.taxonomy.touchpoints:
+            neg, neu, pos = (self.sentiment[(tp.id, s)] for s in schema.SENTIMENT_LABELS)
+            n = neg + neu + pos
+            low, high = wilson_interval(neg, n)
+            example, example_row = self._top_example(tp.id)
+            rows.append(
+                {
+                    "touchpoint": tp.id,
+                    "name": tp.name,
+                    "stage": tp.stage,
+                    "facing": tp.facing,
+                    "mentions": n,
+                    "share": n / self.analysed if self.analysed else 0.0,
+                    "negative": neg,
+                    "neutral": neu,
+                    "positive": pos,
+                    "negative_share": neg / n if n else 0.0,
+                    "negative_share_low": low,
+                    "negative_share_high": high,
+                    "net_sentiment": (pos - neg) / n if n else 0.0,
+                    "top_phrases": "; ".join(explained.loc[explained["touchpoint"] == tp.id, "phrase"]),
+                    "top_example": example,
+                    "top_example_row_id": example_row,
+                }
+            )
+        summary = pd.DataFrame(rows)
+        summary = summary.sort_values(["negative", "negative_share", "mentions"], ascending=False, kind="stable")
+        summary.insert(0, "pain_rank", range(1, len(summary) + 1))
+        summary["top_example_row_id"] = pd.array(summary["top_example_row_id"].tolist(), dtype="object")
+        return summary.reset_index(drop=True)[list(SUMMARY_COLUMNS)]
+
+    def _top_example(self, touchpoint: str) -> tuple[str, Any]:
+        """The most confident negative evidence (the pain), else the most confident mention."""
+        negative = self.quote_pool.get((touchpoint, "negative"))
+        if negative:
+            return negative[0][1], negative[0][2]
+        pools = [
+            self.quote_pool[(touchpoint, s)][0] for s in schema.SENTIMENT_LABELS if (touchpoint, s) in self.quote_pool
+        ]
+        if not pools:
+            return "", None
+        best = max(pools, key=lambda c: c[0])
+        return best[1], best[2]
+
+    def periods(self, period: Period | None = None) -> tuple[Period | None, dict[str, str]]:
+        """The period used for trends (given or chosen from the date span) and each day's period label."""
+        if not self.day_items:
+            return period, {}
+        days = sorted(self.day_items)
+        stamps = pd.to_datetime(pd.Series(days))
+        chosen: Period = period or choose_period(stamps)
+        labels = stamps.dt.to_period(_PERIOD_FREQ[chosen]).astype(str)
+        return chosen, dict(zip(days, labels, strict=True))
+
+    def trend(self, *, period: Period | None = None, alpha: float = 0.05) -> pd.DataFrame:
+        """Per period and touchpoint: items, mentions, negatives and the share of items with a
+        negative mention, flagged `rise`/`fall` when that share differs from the previous period
+        by a two-proportion z-test at `alpha`. Empty without a usable date column."""
+        _, label_of = self.periods(period)
+        if not label_of:
+            return pd.DataFrame(columns=list(TREND_COLUMNS))
+        items: Counter[str] = Counter()
+        for day, n in self.day_items.items():
+            items[label_of[day]] += n
+        period_mentions: Counter[tuple[str, str]] = Counter()
+        period_negative: Counter[tuple[str, str]] = Counter()
+        for (day, tp), n in self.day_mentions.items():
+            period_mentions[(label_of[day], tp)] += n
+        for (day, tp), n in self.day_negative.items():
+            period_negative[(label_of[day], tp)] += n
+        rows = []
+        for tp in self.taxonomy.ids:
+            previous: tuple[int, int] | None = None
+            for label in sorted(items):
+                n_items, negative = items[label], period_negative[(label, tp)]
+                p_value, change = 1.0, ""
+                if previous is not None:
+                    p_value = _two_proportion_p(previous[0], previous[1], negative, n_items)
+                    if p_value < alpha:
+                        change = "rise" if negative / n_items > previous[0] / previous[1] else "fall"
+                rows.append({"period": label, "touchpoint": tp, "items": n_items,
+                             "mentions": period_mentions[(label, tp)], "negative": negative,
+                             "negative_item_share": negative / n_items if n_items else 0.0,
+                             "p_value": p_value, "change": change})  # fmt: skip
+                previous = (negative, n_items)
+        return pd.DataFrame(rows, columns=list(TREND_COLUMNS))
+
+    def quotes(self, *, per_group: int = 3, max_overlap: float = 0.5) -> pd.DataFrame:
+        """Up to `per_group` confident, mutually different evidence sentences per touchpoint and
+        sentiment (QUOTE_COLUMNS). Confidence is touchpoint x sentiment confidence; a sentence is
+        skipped when its word overlap (Jaccard) with an already chosen one exceeds `max_overlap`."""
+        rows = []
+        for tp, sentiment in sorted(self.quote_pool):
+            chosen: list[set[str]] = []
+            for score, text, row_id in self.quote_pool[(tp, sentiment)]:
+                words = _words(text)
+                if any(len(words & c) / max(len(words | c), 1) > max_overlap for c in chosen):
+                    continue
+                chosen.append(words)
+                rows.append({"touchpoint": tp, "sentiment": sentiment, "rank": len(chosen), "quote": text,
+                             schema.ROW_ID: row_id, "score": round(score, 4)})  # fmt: skip
+                if len(chosen) == per_group:
+                    break
+        return pd.DataFrame(rows, columns=list(QUOTE_COLUMNS))
+
+    def cooccurrence(self) -> pd.DataFrame:
+        """Pairs of touchpoints complained about in the same item: count and lift over independence."""
+        n = self.analysed
+        rows = [
+            {"touchpoint_a": a, "touchpoint_b": b, "both_negative": k,
+             "lift": (k * n) / (self.negative_items[a] * self.negative_items[b]) if n else 0.0}
+            for (a, b), k in self.negative_pairs.items()
+        ]  # fmt: skip
+        out = pd.DataFrame(rows, columns=list(PAIR_COLUMNS))
+        out = out.sort_values(["touchpoint_a", "touchpoint_b"], kind="stable")
+        return out.sort_values(["both_negative", "lift"], ascending=False, kind="stable").reset_index(drop=True)
+
+    def phrases(self, *, top: int = 8, prior_strength: float = 500.0, min_count: int = 2) -> pd.DataFrame:
+        """The phrases that explain each touchpoint's pain: lemma 1-2-grams of its negative evidence
+        that are distinctive against all other evidence, ranked by the z-score of the weighted
+        log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008)."""
+        n_total = sum(self.grams.values())
+        rows = []
+        for tp in self.taxonomy.ids:
+            counts_a = self.negative_grams.get(tp)
+            if not counts_a:
+                continue
+            n_a = sum(counts_a.values())
+            n_b = n_total - n_a
+            scored = []
+            for gram, y_a in counts_a.items():
+                if y_a < min_count:
+                    continue
+                y_b = self.grams[gram] - y_a
+                prior = prior_strength * self.grams[gram] / n_total
+                delta = math.log((y_a + prior) / (n_a + prior_strength - y_a - prior)) - math.log(
+                    (y_b + prior) / (n_b + prior_strength - y_b - prior)
+                )
+                scored.append((delta / math.sqrt(1 / (y_a + prior) + 1 / (y_b + prior)), y_a, gram))
+            scored.sort(key=lambda item: (-item[0], item[2]))
+            for rank, (z, y_a, gram) in enumerate(scored[:top], 1):
+                rows.append({"touchpoint": tp, "rank": rank, "phrase": gram, "count": y_a, "z": round(z, 3)})
+        return pd.DataFrame(rows, columns=list(PHRASE_COLUMNS))
+
+    def rollup(self, by: str) -> pd.DataFrame:
+        """Mentions by journey `stage`, by `facing`, or per value of a counted segment column and touchpoint."""
+        if by in ("stage", "facing"):
+            attribute = {t.id: getattr(t, by) for t in self.taxonomy.touchpoints}
+            grouped: Counter[tuple[str, ...]] = Counter()
+            for (tp, sentiment), n in self.sentiment.items():
+                grouped[(attribute[tp], sentiment)] += n
+            keys, group_items = [by], None
+        elif by in self.segment_mentions:
+            grouped = Counter({(value, tp, s): n for (value, tp, s), n in self.segment_mentions[by].items()})
+            keys, group_items = [by, "touchpoint"], self.segment_items[by]
+        else:
+            raise InputError(f"Cannot roll up by {by!r}: use 'stage', 'facing' or a segment column given with --by.")
+        table = pd.DataFrame([(*key, n) for key, n in grouped.items()], columns=[*keys, "sentiment", "n"])
+        if table.empty:
+            extra = ["items"] if group_items is not None else []
+            return pd.DataFrame(columns=[keys[0], *extra, *keys[1:], *schema.SENTIMENT_LABELS, "mentions",
+                                         "negative_share", "net_sentiment"])  # fmt: skip
+        counts = table.pivot_table(index=keys, columns="sentiment", values="n", aggfunc="sum", fill_value=0)
+        counts = counts.reindex(columns=list(schema.SENTIMENT_LABELS), fill_value=0).reset_index()
+        counts.columns.name = None
+        counts["mentions"] = counts[list(schema.SENTIMENT_LABELS)].sum(axis=1)
+        counts["negative_share"] = counts["negative"] / counts["mentions"]
+        counts["net_sentiment"] = (counts["positive"] - counts["negative"]) / counts["mentions"]
+        if group_items is not None:
+            counts.insert(1, "items", counts[by].map(group_items).fillna(0).astype(int))
+        return counts.sort_values(["negative", "mentions"], ascending=False, kind="stable").reset_index(drop=True)
+
+    def drivers(self, *, alpha: float = 1.0) -> pd.DataFrame:
+        """Driver analysis (DRIVER_COLUMNS); empty without a score column or enough scored items."""
+        if self.driver_counts is None:
+            return pd.DataFrame(columns=list(DRIVER_COLUMNS))
+        return self.driver_counts.fit(alpha=alpha)
+
+    def finalize(self, *, period: Period | None = None) -> SummaryTables:
+        """Every summary table, computed once from the counts."""
+        chosen, _ = self.periods(period)
+        phrase_table = self.phrases()
+        return SummaryTables(
+            items=self.items,
+            status_counts=dict(self.status),
+            date_column=self.date_column,
+            score_column=self.score_column,
+            period=chosen,
+            summary=self.summary(phrase_table=phrase_table),
+            trend=self.trend(period=period),
+            quotes=self.quotes(),
+            cooccurrence=self.cooccurrence(),
+            phrases=phrase_table,
+            drivers=self.drivers(),
+            rollups={by: self.rollup(by) for by in ("stage", "facing", *self.segments)},
+        )
+
+
+@dataclass(frozen=True)
+class SummaryTables:
+    """Every summary of one analysis, ready to write (see `document` for summary.json)."""
+
+    items: int
+    status_counts: dict[str, int]
+    date_column: str | None
+    score_column: str | None
+    period: Period | None
+    summary: pd.DataFrame
+    trend: pd.DataFrame
+    quotes: pd.DataFrame
+    cooccurrence: pd.DataFrame
+    phrases: pd.DataFrame
+    drivers: pd.DataFrame
+    rollups: dict[str, pd.DataFrame]
+
+    def document(self) -> dict[str, object]:
+        """The machine-readable summary (summary.json), with a schema version."""
+        return {
+            "schema_version": SUMMARY_SCHEMA_VERSION,
+            "items": self.items,
+            "status_counts": {str(k): int(v) for k, v in self.status_counts.items()},
+            "date_column": self.date_column,
+            "period": self.period,
+            "score_column": self.score_column,
+            "touchpoints": _records(self.summary),
+            "trend": _records(self.trend),
+            "quotes": _records(self.quotes),
+            "cooccurrence": _records(self.cooccurrence),
+            "phrases": _records(self.phrases),
+            "drivers": _records(self.drivers),
+            "rollups": {by: _records(table) for by, table in self.rollups.items()},
+        }
+
+
+# -- one-call functions over a classified DataFrame --------------------------------------------
+def summary_tables(
+    classified: pd.DataFrame,
+    *,
+    taxonomy: Taxonomy | None = None,
+    date_column: str | None = None,
+    period: Period | None = None,
+    score_column: str | None = None,
+    segments: tuple[str, ...] = (),
+) -> SummaryTables:
+    """Every summary table of classified data in one pass (what `touchtext summarize` writes).
+
+    Example:
+        >>> tables = summary_tables(classify(df), segments=("location",))  # doctest: +SKIP
+        >>> tables.summary.head(3)  # doctest: +SKIP
+    """
+    counts = SummaryCounts.from_classified(
+        classified, taxonomy=taxonomy, date_column=date_column, score_column=score_column, segments=segments
+    )
+    return counts.finalize(period=period)
+
+
+def _counts(classified: pd.DataFrame, taxonomy: Taxonomy | None, **columns: Any) -> SummaryCounts:
+    return SummaryCounts.from_classified(classified, taxonomy=taxonomy, **columns)
+
+
+def summarize(classified: pd.DataFrame, taxonomy: Taxonomy | None = None) -> pd.DataFrame:
+    """Per-touchpoint pain-point summary, ranked by negative mentions (then negative share).
+
+    Every touchpoint of the taxonomy appears, including those never mentioned. `share` is
+    the fraction of analysed items (status ok or unclear) that mention the touchpoint; `net_sentiment` is
+    (positive - negative) / mentions; `negative_share_low/high` is a 95% Wilson interval;
+    `top_phrases` are the 5 phrases that best explain its complaints.
+
+    Example:
+        >>> summarize(classify(df)).head(3)[["touchpoint", "negative"]]  # doctest: +SKIP
+    """
+    return _counts(classified, taxonomy).summary()
+
+
 def trend(
     classified: pd.DataFrame,
     *,
@@ -218,129 +587,34 @@ def trend(
     taxonomy: Taxonomy | None = None,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
-    """Per period and touchpoint: items, mentions, negatives and the share of items with a
-    negative mention, flagged `rise`/`fall` when that share differs from the previous period
-    by a two-proportion z-test at `alpha`. Empty when there is no usable date column.
+    """Negative mentions per period and touchpoint with significant rises/falls flagged
+    (see SummaryCounts.trend). Empty when there is no usable date column.
 
     Example:
         >>> trend(classified, period="month").query("change == 'rise'")  # doctest: +SKIP
     """
-    taxonomy = taxonomy or load_taxonomy()
-    columns = ["period", "touchpoint", "items", "mentions", "negative", "negative_item_share", "p_value", "change"]
-    column = detect_date_column(classified, date_column)
-    if column is None:
-        return pd.DataFrame(columns=columns)
-    dates = pd.to_datetime(classified[column], errors="coerce", utc=True, format="mixed")
-    analysed = classified[schema.STATUS].isin([schema.STATUS_OK, schema.STATUS_UNCLEAR]) & dates.notna()
-    period = period or choose_period(dates[analysed])
-    freq = {"day": "D", "week": "W-MON", "month": "M"}[period]
-    labels = dates.dt.tz_localize(None).dt.to_period(freq).astype(str)
-    items = labels[analysed].value_counts().sort_index()
-    table = mentions(classified)
-    table["period"] = table[schema.ROW_ID].map(dict(zip(classified[schema.ROW_ID], labels, strict=True)))
-    table = table[table[schema.ROW_ID].isin(classified.loc[analysed, schema.ROW_ID])]
-    rows = []
-    for tp in taxonomy.ids:
-        sub = table[table["touchpoint"] == tp]
-        previous: tuple[int, int] | None = None
-        for label, n_items in items.items():
-            in_period = sub[sub["period"] == label]
-            negative = int((in_period["sentiment"] == "negative").sum())
-            p_value, change = 1.0, ""
-            if previous is not None:
-                p_value = _two_proportion_p(previous[0], previous[1], negative, int(n_items))
-                if p_value < alpha:
-                    change = "rise" if negative / n_items > previous[0] / previous[1] else "fall"
-            rows.append({"period": label, "touchpoint": tp, "items": int(n_items), "mentions": len(in_period),
-                         "negative": negative, "negative_item_share": negative / n_items if n_items else 0.0,
-                         "p_value": p_value, "change": change})  # fmt: skip
-            previous = (negative, int(n_items))
-    return pd.DataFrame(rows, columns=columns)
-
-
-# -- quotes and co-occurrence ---------------------------------------------------------------
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"\w+", text.lower()))
+    return _counts(classified, taxonomy, date_column=date_column).trend(period=period, alpha=alpha)
 
 
 def quotes(classified: pd.DataFrame, *, per_group: int = 3, max_overlap: float = 0.5) -> pd.DataFrame:
-    """Up to `per_group` confident, mutually different evidence sentences per touchpoint and sentiment.
-
-    Confidence is touchpoint confidence x sentiment confidence; a sentence is skipped when its
-    word overlap (Jaccard) with an already chosen one exceeds `max_overlap`.
-    """
-    table = mentions(classified)
-    table = table[table["evidence"].astype(str).str.strip() != ""]
-    table = table.assign(score=table["confidence"] * table["sentiment_confidence"])
-    rows = []
-    for (tp, sentiment), group in table.groupby(["touchpoint", "sentiment"], sort=True):
-        chosen: list[set[str]] = []
-        for record in group.sort_values("score", ascending=False, kind="stable").to_dict("records"):
-            words = _words(record["evidence"])
-            if any(len(words & c) / max(len(words | c), 1) > max_overlap for c in chosen):
-                continue
-            chosen.append(words)
-            rows.append({"touchpoint": tp, "sentiment": sentiment, "rank": len(chosen), "quote": record["evidence"],
-                         schema.ROW_ID: record[schema.ROW_ID], "score": round(float(record["score"]), 4)})  # fmt: skip
-            if len(chosen) == per_group:
-                break
-    return pd.DataFrame(rows, columns=["touchpoint", "sentiment", "rank", "quote", schema.ROW_ID, "score"])
+    """Representative quotes per touchpoint and sentiment (see SummaryCounts.quotes)."""
+    return _counts(classified, None).quotes(per_group=per_group, max_overlap=max_overlap)
 
 
 def cooccurrence(classified: pd.DataFrame) -> pd.DataFrame:
     """Pairs of touchpoints complained about in the same item: count and lift over independence."""
-    table = mentions(classified)
-    negative = table[table["sentiment"] == "negative"]
-    by_item = negative.groupby(schema.ROW_ID)["touchpoint"].apply(lambda s: sorted(set(s)))
-    n_items = int(classified[schema.STATUS].isin([schema.STATUS_OK, schema.STATUS_UNCLEAR]).sum())
-    single: dict[str, int] = {}
-    pairs: dict[tuple[str, str], int] = {}
-    for tps in by_item:
-        for tp in tps:
-            single[tp] = single.get(tp, 0) + 1
-        for i, a in enumerate(tps):
-            for b in tps[i + 1 :]:
-                pairs[(a, b)] = pairs.get((a, b), 0) + 1
-    rows = [
-        {"touchpoint_a": a, "touchpoint_b": b, "both_negative": k,
-         "lift": (k * n_items) / (single[a] * single[b]) if n_items else 0.0}
-        for (a, b), k in pairs.items()
-    ]  # fmt: skip
-    out = pd.DataFrame(rows, columns=["touchpoint_a", "touchpoint_b", "both_negative", "lift"])
-    return out.sort_values(["both_negative", "lift"], ascending=False, kind="stable").reset_index(drop=True)
+    return _counts(classified, None).cooccurrence()
 
 
-SUMMARY_SCHEMA_VERSION = 1
+def phrases(classified: pd.DataFrame, *, taxonomy: Taxonomy | None = None, top: int = 8) -> pd.DataFrame:
+    """The phrases that explain each touchpoint's pain (see SummaryCounts.phrases).
+
+    Example:
+        >>> phrases(classified).query("touchpoint == 'parking'").head(3)  # doctest: +SKIP
+    """
+    return _counts(classified, taxonomy).phrases(top=top)
 
 
-def summary_document(
-    classified: pd.DataFrame,
-    summary: pd.DataFrame,
-    *,
-    trends: pd.DataFrame | None = None,
-    quote_table: pd.DataFrame | None = None,
-    pairs: pd.DataFrame | None = None,
-) -> dict[str, object]:
-    """The machine-readable summary (summary.json), with a schema version."""
-    status_counts = classified[schema.STATUS].value_counts()
-
-    def records(df: pd.DataFrame | None) -> list[dict[str, object]]:
-        if df is None or df.empty:
-            return []
-        return json.loads(df.to_json(orient="records", force_ascii=False))
-
-    return {
-        "schema_version": SUMMARY_SCHEMA_VERSION,
-        "items": len(classified),
-        "status_counts": {str(k): int(v) for k, v in status_counts.items()},
-        "touchpoints": records(summary),
-        "trend": records(trends),
-        "quotes": records(quote_table),
-        "cooccurrence": records(pairs),
-    }
-
-
-# -- roll-ups -------------------------------------------------------------------------------
 def rollup(classified: pd.DataFrame, by: str, *, taxonomy: Taxonomy | None = None) -> pd.DataFrame:
     """Pain points rolled up by journey `stage`, by `facing` (customer-facing vs -touching), or
     per value of a segment column of the input (e.g. "channel", "location") and touchpoint.
@@ -348,35 +622,10 @@ def rollup(classified: pd.DataFrame, by: str, *, taxonomy: Taxonomy | None = Non
     Example:
         >>> rollup(classified, "location").query("touchpoint == 'parking'")  # doctest: +SKIP
     """
-    taxonomy = taxonomy or load_taxonomy()
-    table = mentions(classified)
-    analysed = classified[classified[schema.STATUS].isin([schema.STATUS_OK, schema.STATUS_UNCLEAR])]
-    if by in ("stage", "facing"):
-        attribute = {t.id: getattr(t, by) for t in taxonomy.touchpoints}
-        table = table.assign(group=table["touchpoint"].map(attribute))
-        keys, group_items = ["group"], None
-    elif by in classified.columns:
-        segment = dict(zip(classified[schema.ROW_ID], classified[by].astype(str), strict=True))
-        table = table.assign(group=table[schema.ROW_ID].map(segment))
-        keys, group_items = ["group", "touchpoint"], analysed[by].astype(str).value_counts()
-    else:
-        raise InputError(
-            f"Cannot roll up by {by!r}: use 'stage', 'facing' or a column of the input "
-            f"({', '.join(str(c) for c in classified.columns if c not in schema.ADDED_COLUMNS)})."
-        )
-    counts = table.groupby(keys)["sentiment"].value_counts().unstack(fill_value=0)
-    counts = counts.reindex(columns=list(schema.SENTIMENT_LABELS), fill_value=0).reset_index()
-    counts.columns.name = None
-    counts["mentions"] = counts[list(schema.SENTIMENT_LABELS)].sum(axis=1)
-    counts["negative_share"] = counts["negative"] / counts["mentions"]
-    counts["net_sentiment"] = (counts["positive"] - counts["negative"]) / counts["mentions"]
-    if group_items is not None:
-        counts.insert(1, "items", counts["group"].map(group_items).fillna(0).astype(int))
-    counts = counts.rename(columns={"group": by})
-    return counts.sort_values(["negative", "mentions"], ascending=False, kind="stable").reset_index(drop=True)
+    segments = () if by in ("stage", "facing") else (by,)
+    return _counts(classified, taxonomy, segments=segments).rollup(by)
 
 
-# -- alerts ---------------------------------------------------------------------------------
 def alerts(trends: pd.DataFrame, *, alpha: float = 0.05, min_negative: int = 3) -> pd.DataFrame:
     """Touchpoints whose share of items with a negative mention rose in the latest period.
 
@@ -403,65 +652,4 @@ def alerts(trends: pd.DataFrame, *, alpha: float = 0.05, min_negative: int = 3) 
         if p_value * tested < alpha:
             rows.append({"touchpoint": tp, "period": latest, "negative": k2, "items": n2, "share": k2 / n2,
                          "baseline_share": k1 / n1 if n1 else 0.0, "p_value": p_value})  # fmt: skip
-    return pd.DataFrame(rows, columns=columns)
-
-
-# -- phrases --------------------------------------------------------------------------------
-def _ngrams(lemmas: list[str]) -> list[str]:
-    return lemmas + [f"{a} {b}" for a, b in itertools.pairwise(lemmas)]
-
-
-def phrases(
-    classified: pd.DataFrame,
-    *,
-    taxonomy: Taxonomy | None = None,
-    top: int = 8,
-    prior_strength: float = 500.0,
-    min_count: int = 2,
-) -> pd.DataFrame:
-    """The phrases that explain each touchpoint's pain: lemma 1-2-grams of its negative evidence
-    that are distinctive against all other evidence, ranked by the z-score of the weighted
-    log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008).
-
-    Example:
-        >>> phrases(classified).query("touchpoint == 'parking'").head(3)  # doctest: +SKIP
-    """
-    taxonomy = taxonomy or load_taxonomy()
-    columns = ["touchpoint", "rank", "phrase", "count", "z"]
-    table = mentions(classified)
-    table = table[table["evidence"].astype(str).str.strip() != ""]
-    if table.empty:
-        return pd.DataFrame(columns=columns)
-    processor = TextProcessor()
-    texts = table["evidence"].astype(str).tolist()
-    grams = [Counter(_ngrams(processor.content_lemmas(doc))) for doc in processor.docs(texts)]
-    table = table.assign(_grams=grams)
-    total: Counter[str] = Counter()
-    for g in grams:
-        total.update(g)
-    n_total = sum(total.values())
-    rows = []
-    for tp in taxonomy.ids:
-        target = table[(table["touchpoint"] == tp) & (table["sentiment"] == "negative")]
-        if target.empty:
-            continue
-        counts_a: Counter[str] = Counter()
-        for g in target["_grams"]:
-            counts_a.update(g)
-        n_a = sum(counts_a.values())
-        n_b = n_total - n_a
-        scored = []
-        for gram, y_a in counts_a.items():
-            if y_a < min_count:
-                continue
-            y_b = total[gram] - y_a
-            prior = prior_strength * total[gram] / n_total
-            delta = math.log((y_a + prior) / (n_a + prior_strength - y_a - prior)) - math.log(
-                (y_b + prior) / (n_b + prior_strength - y_b - prior)
-            )
-            z = delta / math.sqrt(1 / (y_a + prior) + 1 / (y_b + prior))
-            scored.append((z, y_a, gram))
-        scored.sort(key=lambda item: (-item[0], item[2]))
-        for rank, (z, y_a, gram) in enumerate(scored[:top], 1):
-            rows.append({"touchpoint": tp, "rank": rank, "phrase": gram, "count": y_a, "z": round(z, 3)})
     return pd.DataFrame(rows, columns=columns)
