@@ -23,7 +23,7 @@ from .io import read_table
 from .model import TouchpointModel, load_model, save_model
 from .pipeline import RunResult, classify, run
 from .redaction import RedactionSettings, Redactor
-from .summaries import alerts, cooccurrence, mentions, quotes, rollup, summarize, trend
+from .summaries import SummaryCounts, alerts, cooccurrence, mentions, quotes, rollup, summarize, summary_tables, trend
 from .taxonomy import Taxonomy, Touchpoint, load_taxonomy
 from .training import evaluate, load_labeled, train
 from .transcripts import turns
@@ -36,6 +36,7 @@ __all__ = [
     "RedactionSettings",
     "Redactor",
     "RunResult",
+    "SummaryCounts",
     "Taxonomy",
     "TaxonomyError",
     "Touchpoint",
@@ -61,6 +62,7 @@ __all__ = [
     "save_model",
     "sentences",
     "summarize",
+    "summary_tables",
     "train",
     "trend",
     "turns",
