@@ -1,8 +1,18 @@
 import pandas as pd
 import pytest
 
-from touchtext.errors import InputError, LabelError
-from touchtext.training import assign_split, cleaned_texts, evaluate, load_labeled, parse_label_cell, train
+from tests.conftest import DATA
+from touchtext.errors import InputError, LabelError, LabelWarning
+from touchtext.model import ModelSettings
+from touchtext.training import (
+    assign_split,
+    cleaned_texts,
+    evaluate,
+    label_problems,
+    load_labeled,
+    parse_label_cell,
+    train,
+)
 
 VALID = ("billing", "delivery", "staff")
 
@@ -56,17 +66,54 @@ def test_load_labeled_names_bad_rows(tmp_path):
             {"id": "b", "text": "wrong bill", "labels": "invoices:negative"},
         ],
     )
-    with pytest.raises(LabelError, match=r"1 bad label cell\(s\): labels.csv row 2: unknown touchpoint 'invoices'"):
+    with pytest.raises(
+        LabelError, match=r"1 problem\(s\) in labeled data: labels.csv row 2: unknown touchpoint 'invoices'"
+    ):
         load_labeled(p)
 
 
-def test_load_labeled_rejects_duplicates_and_empty_text(tmp_path):
-    p = _write_csv(tmp_path, [{"id": "a", "text": "x", "labels": ""}, {"id": "a", "text": "y", "labels": ""}])
-    with pytest.raises(LabelError, match=r"Duplicate ids.*a"):
-        load_labeled(p)
-    p = _write_csv(tmp_path, [{"id": "a", "text": "", "labels": "billing"}])
-    with pytest.raises(LabelError, match=r"Empty text in labels.csv row 1"):
-        load_labeled(p)
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([{"id": "a", "text": "x", "labels": "billing"}, {"id": "a", "text": "y", "labels": "billing"}],
+         r"labels.csv row 2: id 'a' is also used by labels.csv row 1 with different text or labels"),
+        ([{"id": "a", "text": "", "labels": "billing"}], r"labels.csv row 1: empty text"),
+        ([{"id": "a", "text": "bill wrong", "labels": ""}], r"labels.csv row 1: empty label cell; write `none`"),
+        ([{"id": "a", "text": "Bill  wrong", "labels": "billing:negative"},
+          {"id": "b", "text": "bill wrong", "labels": "billing:positive"}],
+         r"labels.csv row 2: conflicting labels for the same text as labels.csv row 1"),
+        ([{"id": "a", "text": "x", "labels": "billing:angry"}], r"unknown sentiment 'angry' for 'billing'"),
+        ([{"id": "a", "text": "x", "labels": "biling"}], r"unknown touchpoint 'biling' \(did you mean 'billing'\?\)"),
+    ],
+)  # fmt: skip
+def test_bad_label_files_name_the_rows(tmp_path, rows, message):
+    with pytest.raises(LabelError, match=message):
+        load_labeled(_write_csv(tmp_path, rows))
+    problems = label_problems(tmp_path / "labels.csv")
+    assert (problems["severity"] == "error").any() and problems["row"].between(1, len(rows)).all()
+
+
+def test_exact_duplicates_are_a_warning_and_kept_once(tmp_path):
+    rows = [{"id": "a", "text": "thanks!!", "labels": "none"}, {"id": "b", "text": "Thanks!!", "labels": "none"}]
+    with pytest.warns(LabelWarning, match="labels.csv row 2: duplicate of labels.csv row 1; kept once"):
+        labeled = load_labeled(_write_csv(tmp_path, rows))
+    assert labeled["id"].tolist() == ["a"] and labeled.loc[0, "labels"] == {}
+
+
+def test_label_formats_and_item_sentiment(tmp_path):
+    rows = [
+        {"id": "1", "text": "bill wrong, parking fine", "labels": "billing:negative|parking:positive", "mood": ""},
+        {"id": "2", "text": "parking and bill", "labels": "billing|parking", "mood": "Negative"},
+        {"id": "3", "text": "lovely", "labels": "", "mood": "pos"},
+        {"id": "4", "text": "ok", "labels": "none", "mood": ""},
+        {"id": "5", "text": "bill", "labels": "billing", "mood": ""},
+    ]
+    labeled = load_labeled(_write_csv(tmp_path, rows), sentiment_column="mood").set_index("id")
+    assert labeled.loc["1", "labels"] == {"billing": "negative", "parking": "positive"}
+    assert labeled.loc["2", "labels"] == {"billing": "negative", "parking": "negative"}  # item sentiment fills in
+    assert labeled.loc["3", "labels"] == {} and labeled.loc["3", "item_sentiment"] == "positive"
+    assert not labeled.loc["3", "touchpoints_known"] and labeled.loc["4", "touchpoints_known"]
+    assert labeled.loc["5", "labels"] == {"billing": None}
 
 
 def test_load_labeled_needs_its_columns(tmp_path):
@@ -80,7 +127,9 @@ def test_load_labeled_needs_its_columns(tmp_path):
 def test_too_few_examples_is_refused(labeled_corpus):
     rows = labeled_corpus[labeled_corpus["split"] == "train"].head(60).copy()
     rows["labels"] = [{"billing": "negative"}] * 58 + [{"parking": "negative"}] * 2
-    with pytest.raises(LabelError, match=r"fewer than 3 training examples: parking \(2\)"):
+    with pytest.raises(
+        LabelError, match=r"fewer than 3 training examples: parking \(2: airline.jsonl row \d+, airline.jsonl row \d+\)"
+    ):
         train(rows)
 
 
@@ -101,3 +150,37 @@ def test_evaluate_is_perfect_on_its_own_confident_output(small_training, labeled
     m = evaluate(model, rows)
     assert m["micro_f1"] == pytest.approx(1.0)
     assert m["pair_f1"] == pytest.approx(1.0)
+
+
+GYM = {"text_column": "comment", "labels_column": "tags", "sentiment_column": "mood"}
+
+
+@pytest.fixture(scope="module")
+def gym():
+    from touchtext.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(DATA / "gym_taxonomy.toml")
+    return taxonomy, load_labeled(DATA / "gym_labels.csv", taxonomy=taxonomy, **GYM)
+
+
+def test_a_custom_taxonomy_of_three_labels_trains_from_a_small_file(gym):
+    taxonomy, labeled = gym
+    assert labeled.set_index("id").loc["g04", "labels"] == {"equipment": "negative"}  # item sentiment filled in
+    result = train(labeled, taxonomy=taxonomy, settings=ModelSettings(cv_folds=3))
+    assert result.model.touchpoint_ids == ("classes", "equipment", "fees")
+    assert result.card["taxonomy"]["name"] == "gym-chain"
+    assert set(result.card["cross_validation"]["per_touchpoint"]) == {"classes", "equipment", "fees"}
+    found = result.model.predict(["the treadmills are broken again", "fee went up again, cancelling my membership"])
+    assert [m.touchpoint for m in found[0]][:1] == ["equipment"]
+    assert [m.touchpoint for m in found[1]][:1] == ["fees"]
+
+
+def test_evaluate_reports_confused_pairs_and_sentiment_confusion(gym):
+    taxonomy, labeled = gym
+    model = train(labeled, taxonomy=taxonomy, settings=ModelSettings(cv_folds=3)).model
+    metrics = evaluate(model, labeled)
+    assert metrics["n_items"] == len(labeled) - 1  # the sentiment-only row has no touchpoint gold
+    confusion = metrics["sentiment_confusion"]
+    assert sum(sum(row.values()) for row in confusion.values()) == metrics["sentiment_pairs"]
+    for pair in metrics["confused_pairs"]:
+        assert pair["gold"] != pair["predicted"] and pair["items"] > 0

@@ -7,10 +7,12 @@ Labeled data: one item per row with a text and a label cell such as
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import time
+import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,9 +24,9 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from . import schema
 from .cleaning import CleaningSettings, clean
-from .errors import InputError, LabelError
+from .errors import InputError, LabelError, LabelWarning
 from .io import read_table
-from .model import ModelSettings, TouchpointModel, library_versions, settings_dict
+from .model import Mention, ModelSettings, TouchpointModel, library_versions, load_model, save_model, settings_dict
 from .taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
@@ -32,23 +34,55 @@ __all__ = [
     "TrainResult",
     "assign_split",
     "evaluate",
+    "evaluate_file",
+    "label_problems",
     "load_labeled",
     "parse_label_cell",
+    "parse_sentiment",
     "train",
+    "train_file",
 ]
 
 LABELED_FORMATS = (".jsonl", ".csv", ".tsv", ".json")
 MIN_EXAMPLES = 3  # a touchpoint needs at least this many training items
 
 
+NO_TOUCHPOINT = ("none", "other", "no_touchpoint")  # a label cell saying: this item speaks of no touchpoint
+SENTIMENT_ALIASES = {"neg": "negative", "neu": "neutral", "pos": "positive", "-1": "negative", "0": "neutral",
+                     "1": "positive", "mixed": "neutral"}  # fmt: skip
+
+
+def _blank(cell: object) -> bool:
+    return cell is None or (isinstance(cell, float) and np.isnan(cell)) or not str(cell).strip()
+
+
+def parse_sentiment(cell: object, where: str = "") -> str | None:
+    """An item-level sentiment cell as negative / neutral / positive (None when blank).
+
+    Example:
+        >>> parse_sentiment(" Positive ")
+        'positive'
+    """
+    if _blank(cell):
+        return None
+    value = str(cell).strip().lower()
+    value = SENTIMENT_ALIASES.get(value, value)
+    if value not in schema.SENTIMENT_LABELS:
+        raise LabelError(f"{where}unknown sentiment {str(cell)!r}; use one of {', '.join(schema.SENTIMENT_LABELS)}.")
+    return value
+
+
 def parse_label_cell(cell: object, valid: Sequence[str], where: str = "") -> dict[str, str | None]:
     """Parse `billing:negative|delivery` into {"billing": "negative", "delivery": None}.
+
+    `none` (or `other`) means the item speaks of no touchpoint and gives {}; so does a blank
+    cell, which `load_labeled` refuses unless the row has an item-level sentiment.
 
     Example:
         >>> parse_label_cell("billing:negative|staff", ["billing", "staff"])
         {'billing': 'negative', 'staff': None}
     """
-    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+    if _blank(cell) or str(cell).strip().lower() in NO_TOUCHPOINT:
         return {}
     out: dict[str, str | None] = {}
     for part in str(cell).replace(",", "|").replace(";", "|").split("|"):
@@ -56,15 +90,18 @@ def parse_label_cell(cell: object, valid: Sequence[str], where: str = "") -> dic
         if not part:
             continue
         touchpoint, _, sentiment = part.partition(":")
-        touchpoint, sentiment = touchpoint.strip().lower(), sentiment.strip().lower()
+        touchpoint = touchpoint.strip().lower()
         if touchpoint not in valid:
-            raise LabelError(f"{where}unknown touchpoint {touchpoint!r}; valid touchpoints: {', '.join(valid)}.")
-        if sentiment and sentiment not in schema.SENTIMENT_LABELS:
+            close = difflib.get_close_matches(touchpoint, valid, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise LabelError(f"{where}unknown touchpoint {touchpoint!r}{hint}; valid touchpoints: {', '.join(valid)}.")
+        try:
+            out[touchpoint] = parse_sentiment(sentiment)
+        except LabelError:
             raise LabelError(
-                f"{where}unknown sentiment {sentiment!r} for {touchpoint!r}; "
+                f"{where}unknown sentiment {sentiment.strip()!r} for {touchpoint!r}; "
                 f"use one of {', '.join(schema.SENTIMENT_LABELS)}."
-            )
-        out[touchpoint] = sentiment or None
+            ) from None
     return out
 
 
@@ -85,63 +122,173 @@ def _data_files(path: Path) -> list[Path]:
     return [path]
 
 
-def load_labeled(
-    path: str | Path,
+def _read_labeled(paths: Sequence[str | Path], columns: Sequence[str]) -> pd.DataFrame:
+    """All rows of all labeled files, with the file name and 1-based row of each."""
+    frames = []
+    for path in paths:
+        for file in _data_files(Path(path)):
+            df = read_table(file)
+            missing = [c for c in columns if c not in df.columns]
+            if missing:
+                raise LabelError(
+                    f"{file} lacks column(s) {', '.join(missing)}; it has {', '.join(map(str, df.columns))}. "
+                    "Name them with --text-col, --labels-col and --sentiment-col."
+                )
+            frames.append(df.assign(label_file=file.name).rename(columns={schema.ROW_ID: "label_row"}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _normalized(text: object) -> str:
+    return " ".join(str(text).lower().split())
+
+
+def _parse_rows(
+    data: pd.DataFrame, labels_column: str, sentiment_column: str | None, taxonomy: Taxonomy
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Parse every label cell and check every row; return the parsed rows and the problems found."""
+    problems: list[dict[str, Any]] = []
+
+    def report(i: int, severity: str, problem: str) -> None:
+        problems.append({"file": data.at[i, "label_file"], "row": int(data.at[i, "label_row"]),
+                         "id": data.at[i, "id"], "severity": severity, "problem": problem})  # fmt: skip
+
+    labels: list[dict[str, str | None]] = []
+    item_sentiments: list[str | None] = []
+    known: list[bool] = []
+    for i in data.index:
+        item_sentiment = None
+        if sentiment_column is not None:
+            try:
+                item_sentiment = parse_sentiment(data.at[i, sentiment_column])
+            except LabelError as exc:
+                report(i, "error", str(exc).rstrip("."))
+        try:
+            parsed = parse_label_cell(data.at[i, labels_column], taxonomy.ids)
+        except LabelError as exc:
+            report(i, "error", str(exc).rstrip("."))
+            parsed = {}
+        blank = _blank(data.at[i, labels_column])
+        if blank and item_sentiment is None:
+            report(i, "error", "empty label cell; write `none` if the item speaks of no touchpoint")
+        if _blank(data.at[i, "text"]):
+            report(i, "error", "empty text; remove the row or fill in its text")
+        labels.append({t: s or item_sentiment for t, s in parsed.items()})
+        item_sentiments.append(item_sentiment)
+        known.append(not blank)
+    out = data.assign(labels=labels, item_sentiment=item_sentiments, touchpoints_known=known)
+    first_by_id: dict[str, int] = {}
+    first_by_text: dict[str, int] = {}
+    duplicates: list[int] = []
+    for i in out.index:
+        key = (_normalized(out.at[i, "text"]), sorted(out.at[i, "labels"].items()), out.at[i, "item_sentiment"])
+        for index, value in ((first_by_id, str(out.at[i, "id"])), (first_by_text, key[0])):
+            if value not in index:
+                index[value] = i
+                continue
+            j = index[value]
+            where = f"{out.at[j, 'label_file']} row {out.at[j, 'label_row']}"
+            same = key == (
+                _normalized(out.at[j, "text"]),
+                sorted(out.at[j, "labels"].items()),
+                out.at[j, "item_sentiment"],
+            )
+            if same:
+                report(i, "warning", f"duplicate of {where}; kept once")
+                duplicates.append(i)
+            elif index is first_by_id:
+                report(
+                    i,
+                    "error",
+                    f"id {value!r} is also used by {where} with different text or labels; ids must be unique",
+                )
+            else:
+                report(i, "error", f"conflicting labels for the same text as {where}; settle on one labeling")
+            break
+    return out.drop(index=duplicates), problems
+
+
+PROBLEM_COLUMNS = ("file", "row", "id", "severity", "problem")
+
+
+def label_problems(
+    path: str | Path | Sequence[str | Path],
     *,
     text_column: str = "text",
     labels_column: str = "labels",
+    sentiment_column: str | None = None,
     taxonomy: Taxonomy | None = None,
 ) -> pd.DataFrame:
-    """Read labeled items from a file or a folder of files, validating every label cell.
+    """Every problem in labeled data, one row each (file, row, id, severity, problem), without raising.
 
-    Returns columns `id`, `text`, `labels` (parsed dicts), `split` and any other columns
-    present (source, industry, rating, ...). Rows without a split get a hash-based one.
+    Errors (unknown touchpoint or sentiment, empty label cell, empty text, an id reused for
+    different content, the same text labeled two ways) stop training; warnings (exact
+    duplicates, kept once) do not.
+
+    Example:
+        >>> label_problems("data/labeled").query("severity == 'error'")  # doctest: +SKIP
     """
-    taxonomy = taxonomy or load_taxonomy()
-    frames = []
-    for file in _data_files(Path(path)):
-        df = read_table(file)
-        missing = [c for c in (text_column, labels_column) if c not in df.columns]
-        if missing:
-            raise LabelError(
-                f"{file} lacks column(s) {', '.join(missing)}; it has {', '.join(map(str, df.columns))}. "
-                "Name them with --text-col and --labels-col."
-            )
-        df["_file"] = file.name
-        frames.append(df)
-    data = pd.concat(frames, ignore_index=True)
-    problems: list[str] = []
-    parsed: list[dict[str, str | None]] = []
-    for file, row, cell in zip(data["_file"], data[schema.ROW_ID], data[labels_column], strict=True):
-        try:
-            parsed.append(parse_label_cell(cell, taxonomy.ids, where=f"{file} row {row}: "))
-        except LabelError as exc:
-            problems.append(str(exc))
-            parsed.append({})
-    if problems:
-        shown = "; ".join(problems[:5])
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        raise LabelError(f"{len(problems)} bad label cell(s): {shown}{more}.")
-    out = data.rename(columns={text_column: "text"}).copy()
-    out["labels"] = parsed
-    if "id" not in out.columns:
-        out["id"] = [f"{f}:{r}" for f, r in zip(out["_file"], out[schema.ROW_ID], strict=True)]
-    empty_text = out["text"].isna() | (out["text"].astype(str).str.strip() == "")
-    if empty_text.any():
-        rows = ", ".join(
-            f"{f} row {r}"
-            for f, r in zip(out.loc[empty_text, "_file"], out.loc[empty_text, schema.ROW_ID], strict=True)
+    _, problems = _read_and_check(path, text_column, labels_column, sentiment_column, taxonomy)
+    return pd.DataFrame(problems, columns=list(PROBLEM_COLUMNS))
+
+
+def _read_and_check(
+    path: str | Path | Sequence[str | Path],
+    text_column: str,
+    labels_column: str,
+    sentiment_column: str | None,
+    taxonomy: Taxonomy | None,
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Read labeled files (ids default to file:row) and parse and check every row."""
+    paths = [path] if isinstance(path, str | Path) else list(path)
+    columns = [c for c in (text_column, labels_column, sentiment_column) if c]
+    data = _read_labeled(paths, columns).rename(columns={text_column: "text"})
+    if "id" not in data.columns:
+        data = data.assign(id=[f"{f}:{r}" for f, r in zip(data["label_file"], data["label_row"], strict=True)])
+    return _parse_rows(data, labels_column, sentiment_column, taxonomy or load_taxonomy())
+
+
+def _raise_on_errors(problems: list[dict[str, Any]], what: str = "labeled data") -> None:
+    errors = [p for p in problems if p["severity"] == "error"]
+    for p in problems:
+        if p["severity"] == "warning":
+            warnings.warn(f"{p['file']} row {p['row']}: {p['problem']}", LabelWarning, stacklevel=3)
+    if errors:
+        shown = "; ".join(f"{p['file']} row {p['row']}: {p['problem']}" for p in errors[:5])
+        more = (
+            f" (and {len(errors) - 5} more; touchtext.training.label_problems lists them all)"
+            if len(errors) > 5
+            else ""
         )
-        raise LabelError(f"Empty text in {rows}; remove those rows or fill in their text.")
-    dupes = out["id"][out["id"].duplicated()].tolist()
-    if dupes:
-        raise LabelError(f"Duplicate ids in labeled data: {', '.join(map(str, dupes[:10]))}; ids must be unique.")
+        raise LabelError(f"{len(errors)} problem(s) in {what}: {shown}{more}.")
+
+
+def load_labeled(
+    path: str | Path | Sequence[str | Path],
+    *,
+    text_column: str = "text",
+    labels_column: str = "labels",
+    sentiment_column: str | None = None,
+    taxonomy: Taxonomy | None = None,
+) -> pd.DataFrame:
+    """Read labeled items from files or folders of files, validating every row.
+
+    Label cells: `billing|delivery` (touchpoints only), `billing:negative|delivery:positive`
+    (touchpoint with its sentiment), or `none` (no touchpoint). An optional item-level
+    `sentiment_column` fills in the sentiment of touchpoints that have none, and a row with a
+    sentiment but an empty label cell is used for the sentiment model only.
+
+    Returns columns `id`, `text`, `labels` (dicts), `item_sentiment`, `touchpoints_known`,
+    `split`, `label_file`, `label_row` and any other columns present. Rows without a split get
+    a hash-based one. Raises LabelError naming the rows of every error (see `label_problems`).
+    """
+    out, problems = _read_and_check(path, text_column, labels_column, sentiment_column, taxonomy)
+    _raise_on_errors(problems)
     if "split" not in out.columns:
         out["split"] = assign_split(out["id"].astype(str).tolist())
     else:
         missing_split = out["split"].isna() | ~out["split"].isin(["train", "test"])
         out.loc[missing_split, "split"] = assign_split(out.loc[missing_split, "id"].astype(str).tolist())
-    return out.drop(columns=[schema.ROW_ID])
+    return out.reset_index(drop=True)
 
 
 def data_fingerprint(labeled: pd.DataFrame) -> str:
@@ -153,16 +300,28 @@ def data_fingerprint(labeled: pd.DataFrame) -> str:
 
 
 def _check_label_support(train_rows: pd.DataFrame, taxonomy: Taxonomy) -> Counter[str]:
+    """Refuse touchpoints with 1 or 2 training examples (too few to learn or tune a threshold),
+    naming the rows that carry them."""
     counts: Counter[str] = Counter(t for labels in train_rows["labels"] for t in labels)
-    rare = [f"{t} ({counts[t]})" for t in taxonomy.ids if 0 < counts[t] < MIN_EXAMPLES]
+    rare = []
+    for t in taxonomy.ids:
+        if 0 < counts[t] < MIN_EXAMPLES:
+            carriers = train_rows[[t in labels for labels in train_rows["labels"]]]
+            rows = ", ".join(_where(r) for r in carriers.itertuples(index=False))
+            rare.append(f"{t} ({counts[t]}: {rows})")
     if rare:
         raise LabelError(
-            f"Touchpoint(s) with fewer than {MIN_EXAMPLES} training examples: {', '.join(rare)}; "
+            f"Touchpoint(s) with fewer than {MIN_EXAMPLES} training examples: {'; '.join(rare)}; "
             "label more items for them or remove them from the taxonomy."
         )
     if sum(counts.values()) == 0:
         raise LabelError("The training rows carry no touchpoint labels at all.")
     return counts
+
+
+def _where(row: Any) -> str:
+    file, line = getattr(row, "label_file", None), getattr(row, "label_row", None)
+    return f"{file} row {line}" if file is not None else f"id {row.id}"
 
 
 def cleaned_texts(labeled: pd.DataFrame, settings: CleaningSettings | None = None) -> list[str]:
@@ -177,6 +336,8 @@ def evaluate(model: TouchpointModel, labeled: pd.DataFrame) -> dict[str, Any]:
     the gold touchpoints, so it isolates the sentiment step. `pair_f1` scores the whole
     output: a predicted (touchpoint, sentiment) pair counts only if both are right.
     """
+    if "touchpoints_known" in labeled.columns:  # sentiment-only rows say nothing about touchpoints
+        labeled = labeled[labeled["touchpoints_known"].astype(bool)]
     ids = list(model.touchpoint_ids)
     texts = cleaned_texts(labeled)
     gold = labeled["labels"].tolist()
@@ -217,7 +378,29 @@ def evaluate(model: TouchpointModel, labeled: pd.DataFrame) -> dict[str, Any]:
         "pair_f1": 2 * pair_p * pair_r / max(pair_p + pair_r, 1e-12),
         "no_touchpoint_items": int(sum(1 for p in predictions if not p)),
         "per_touchpoint": per,
+        "confused_pairs": _confused_pairs(gold, predictions),
+        "sentiment_confusion": _sentiment_confusion(s_true, s_pred),
     }
+
+
+def _confused_pairs(
+    gold: Sequence[Mapping[str, Any]], predictions: Sequence[Sequence[Mention]], top: int = 10
+) -> list[dict[str, Any]]:
+    """The label pairs most often confused: in the same item, gold `a` was missed while `b` was
+    predicted without being gold (the model said b where a human said a)."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for g, pred in zip(gold, predictions, strict=True):
+        predicted = {m.touchpoint for m in pred}
+        counts.update((a, b) for a in set(g) - predicted for b in predicted - set(g))
+    return [{"gold": a, "predicted": b, "items": n} for (a, b), n in counts.most_common(top)]
+
+
+def _sentiment_confusion(true: Sequence[str], predicted: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Gold sentiment -> predicted sentiment -> count, over gold (touchpoint, sentiment) pairs."""
+    table = {t: dict.fromkeys(schema.SENTIMENT_LABELS, 0) for t in schema.SENTIMENT_LABELS}
+    for t, p in zip(true, predicted, strict=True):
+        table[t][p] += 1
+    return table
 
 
 @dataclass(frozen=True)
@@ -249,8 +432,12 @@ def train(
         raise LabelError(f"Only {len(train_rows)} training rows; at least 10 labeled items are needed to train.")
     counts = _check_label_support(train_rows, taxonomy)
     started = time.perf_counter()
+    known = train_rows["touchpoints_known"] if "touchpoints_known" in train_rows else pd.Series(True, train_rows.index)
+    item_sentiments = train_rows["item_sentiment"].tolist() if "item_sentiment" in train_rows else None
     model = TouchpointModel(touchpoint_ids=taxonomy.ids, settings=settings).fit(
-        cleaned_texts(train_rows), train_rows["labels"].tolist()
+        cleaned_texts(train_rows),
+        [labels if ok else None for labels, ok in zip(train_rows["labels"], known, strict=True)],
+        item_sentiments,
     )
     seconds = time.perf_counter() - started
     metrics = evaluate(model, test_rows) if len(test_rows) else {}
@@ -274,7 +461,69 @@ def train(
         "settings": settings_dict(model),
         "thresholds": {t: float(v) for t, v in zip(taxonomy.ids, model.thresholds_, strict=True)},
         "metrics": metrics,
+        "cross_validation": model.cv_report_,
         "top_terms": {t: model.top_terms(t, 10) for t in taxonomy.ids if counts.get(t, 0)},
         "versions": library_versions(),
     }
     return TrainResult(model=model, card=card)
+
+
+def evaluate_file(
+    model: TouchpointModel | str | Path | None,
+    path: str | Path | Sequence[str | Path],
+    *,
+    taxonomy: Taxonomy | None = None,
+    text_column: str = "text",
+    labels_column: str = "labels",
+    sentiment_column: str | None = None,
+    split: str | None = None,
+) -> dict[str, Any]:
+    """`evaluate` a model (a fitted one, a model folder, or None for the shipped model) on any
+    labeled file(s). Labels are checked against the model's taxonomy (from its card unless
+    given); `split` keeps only rows of that split (e.g. "test": the corpus's held-out rows).
+
+    Example:
+        >>> evaluate_file(None, "data/labeled", split="test")["macro_f1"]  # doctest: +SKIP
+    """
+    card: dict[str, Any] = {}
+    if not isinstance(model, TouchpointModel):
+        model, card = load_model(model)
+    if taxonomy is None:
+        taxonomy = Taxonomy.from_dict(card["taxonomy"], "the model card") if "taxonomy" in card else load_taxonomy()
+    if tuple(model.touchpoint_ids) != taxonomy.ids:
+        raise LabelError(f"Taxonomy {taxonomy.name!r} does not match the model's touchpoints; use the model's own.")
+    labeled = load_labeled(
+        path, text_column=text_column, labels_column=labels_column, sentiment_column=sentiment_column,
+        taxonomy=taxonomy,
+    )  # fmt: skip
+    if split is not None:
+        labeled = labeled[labeled["split"] == split]
+        if labeled.empty:
+            raise LabelError(f"No rows with split {split!r} in the labeled data; drop --split to score every row.")
+    return evaluate(model, labeled)
+
+
+def train_file(
+    path: str | Path | Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    text_column: str = "text",
+    labels_column: str = "labels",
+    sentiment_column: str | None = None,
+    taxonomy: Taxonomy | None = None,
+    name: str = "touchtext-model",
+) -> TrainResult:
+    """Load and validate labeled file(s), train on the train split, evaluate on the test split,
+    and save the model with its card into `out_dir` (what `touchtext train` does).
+
+    Example:
+        >>> train_file("labels.csv", "models/mine", labels_column="tags")  # doctest: +SKIP
+    """
+    taxonomy = taxonomy or load_taxonomy()
+    labeled = load_labeled(
+        path, text_column=text_column, labels_column=labels_column, sentiment_column=sentiment_column,
+        taxonomy=taxonomy,
+    )  # fmt: skip
+    result = train(labeled, taxonomy=taxonomy, name=name)
+    save_model(result.model, result.card, out_dir)
+    return result
