@@ -1,14 +1,15 @@
 import json
+import re
 import shutil
 
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import DATA, ROOT, run_cli
 from touchtext.pipeline import SUMMARY_FILES
 
 SAMPLES = ROOT / "data" / "samples"
-COMMANDS = ["run", "classify", "clean", "summarize", "train"]
+COMMANDS = ["run", "classify", "clean", "summarize", "train", "evaluate"]
 
 
 def test_version():
@@ -117,14 +118,22 @@ def test_train_command_writes_a_model(tmp_path, labeled_corpus):
     )
     with open(data, "w", encoding="utf-8") as fh:
         for row in subset.itertuples():
-            cell = "|".join(f"{t}:{s}" if s else t for t, s in row.labels.items())
+            cell = "|".join(f"{t}:{s}" if s else t for t, s in row.labels.items()) or "none"
             fh.write(json.dumps({"id": row.id, "text": row.text, "labels": cell, "split": row.split}) + "\n")
     result = run_cli("train", "--data", str(data), "--out", str(tmp_path / "m"))
     assert result.returncode == 0, result.stderr
     assert "macro-F1" in result.stdout and "sentiment accuracy" in result.stdout
     card = json.loads((tmp_path / "m" / "model_card.json").read_text())
     assert card["data"]["n_train"] == 300 and card["data"]["n_test"] == 80
-    run = run_cli("run", str(SAMPLES / "reviews.csv"), "--out", str(tmp_path / "o"), "--model", str(tmp_path / "m"))
+    run = run_cli(
+        "run",
+        str(SAMPLES / "reviews.csv"),
+        "--out",
+        str(tmp_path / "o"),
+        "--model",
+        str(tmp_path / "m"),
+        "--trust-model",
+    )
     assert run.returncode == 0, run.stderr
 
 
@@ -137,10 +146,11 @@ def test_unexpected_errors_point_to_debug(tmp_path, model_copy):
 
     digest = hashlib.sha256(b"garbage").hexdigest()
     (bad / "model_card.json").write_text(json.dumps({"model_sha256": digest}))
-    result = run_cli("run", str(SAMPLES / "reviews.csv"), "--out", str(tmp_path / "o"), "--model", str(bad))
+    trusted = ("--model", str(bad), "--trust-model")  # trusted, so it is unpickled and fails unexpectedly
+    result = run_cli("run", str(SAMPLES / "reviews.csv"), "--out", str(tmp_path / "o"), *trusted)
     assert result.returncode == 1
     assert "rerun with --debug for the traceback" in result.stderr
-    debug = run_cli("--debug", "run", str(SAMPLES / "reviews.csv"), "--out", str(tmp_path / "o"), "--model", str(bad))
+    debug = run_cli("--debug", "run", str(SAMPLES / "reviews.csv"), "--out", str(tmp_path / "o"), *trusted)
     assert debug.returncode == 1 and "Traceback" in debug.stderr
 
 
@@ -179,16 +189,65 @@ def read_jsonl(path):
 
 def test_alert_exit_code_and_file(tmp_path):
     source = pd.read_csv(SAMPLES / "reviews.csv", dtype=str, keep_default_na=False)
-    upto_september = tmp_path / "reviews.csv"
-    source[source["date"] <= "2026-09-30"].to_csv(upto_september, index=False)
-    result = run_cli("run", str(upto_september), "--out", str(tmp_path / "o"), "--alert", "--quiet")
-    assert result.returncode == 3
-    flagged = {a["touchpoint"] for a in json.loads((tmp_path / "o" / "alerts.json").read_text())["alerts"]}
-    assert "parking" in flagged  # the Rotterdam car park closed in August
-    assert "ALERT: parking complaints rose" in result.stderr
-    calm = run_cli(
-        "run", str(SAMPLES / "reviews.csv"), "--out", str(tmp_path / "p"), "--alert", "--quiet", "--by", "location"
+    for last_day, story in (("2026-08-31", "parking"), ("2026-09-30", "billing")):
+        # the Rotterdam car park closed in August; Porto's billing went wrong in September
+        upto = tmp_path / f"upto-{last_day}.csv"
+        source[source["date"] <= last_day].to_csv(upto, index=False)
+        result = run_cli("run", str(upto), "--out", str(tmp_path / last_day), "--alert", "--quiet")
+        assert result.returncode == 3, result.stderr
+        alerted = json.loads((tmp_path / last_day / "alerts.json").read_text())["alerts"]
+        assert {a["touchpoint"] for a in alerted} == {story} and alerted[0]["period"] == last_day[:7]
+        assert f"ALERT: {story} complaints rose" in result.stderr
+    segmented = run_cli(
+        "run", str(SAMPLES / "reviews.csv"), "--out", str(tmp_path / "p"), "--quiet", "--by", "location"
     )
-    assert calm.returncode == 0
+    assert segmented.returncode == 0 and not (tmp_path / "p" / "alerts.json").exists()  # no --alert, no alerts
     rollups = json.loads((tmp_path / "p" / "summary.json").read_text())["rollups"]
     assert set(rollups) == {"stage", "facing", "location"}
+
+
+def test_train_evaluate_and_classify_with_a_custom_taxonomy(tmp_path):
+    """Anyone's labels: a 3-touchpoint taxonomy, labels in a 'tags' column, moods in another."""
+    gym = ["--data", str(DATA / "gym_labels.csv"), "--text-col", "comment", "--labels-col", "tags",
+           "--sentiment-col", "mood"]  # fmt: skip
+    trained = run_cli("train", *gym, "--taxonomy", str(DATA / "gym_taxonomy.toml"), "--out", str(tmp_path / "m"))
+    assert trained.returncode == 0, trained.stderr
+    assert "cross-validation on the training items" in trained.stdout and "fees" in trained.stdout
+    model = ["--model", str(tmp_path / "m"), "--trust-model"]  # a model we just trained ourselves
+    evaluated = run_cli("evaluate", *model, *gym, "--out", str(tmp_path / "metrics.json"))
+    assert evaluated.returncode == 0, evaluated.stderr
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert set(metrics["per_touchpoint"]) == {"classes", "equipment", "fees"} and "confused_pairs" in metrics
+    assert f"macro-F1 {metrics['macro_f1']:.3f}" in evaluated.stdout
+    new = tmp_path / "new.csv"
+    pd.DataFrame({"comment": ["Spin class cancelled again. And the showers are freezing.", "ok"]}).to_csv(new)
+    out, sentences = tmp_path / "c.csv", tmp_path / "s.csv"
+    classified = run_cli(
+        "classify", str(new), "--out", str(out), *model, "--explain", "3", "--sentences", str(sentences)
+    )
+    assert classified.returncode == 0, classified.stderr
+    rows = pd.read_csv(out, keep_default_na=False)
+    assert {"needs_review", "review_reason", "explanation"} <= set(rows.columns) and len(rows) == 2
+    assert rows.loc[0, "explanation"].split(":")[0] in {"classes", "equipment", "fees"}
+    table = pd.read_csv(sentences)
+    assert set(table["row_id"]) <= {1, 2} and (table["end"] > table["start"]).all()
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("billing:negative|invoices", r"labels.csv row 2: unknown touchpoint 'invoices'"),
+        ("", r"labels.csv row 2: empty label cell; write `none`"),
+        ("parking:negative", r"fewer than 3 training examples: .*parking \(1: labels.csv row 2\)"),
+    ],
+)
+def test_bad_label_files_exit_2_naming_the_rows(tmp_path, labeled_corpus, cell, message):
+    rows = labeled_corpus[[("parking" not in labels) for labels in labeled_corpus["labels"]]].head(40)
+    cells = ["|".join(f"{t}:{s}" if s else t for t, s in labels.items()) or "none" for labels in rows["labels"]]
+    cells[1] = cell
+    data = tmp_path / "labels.csv"
+    pd.DataFrame({"text": rows["text"], "labels": cells, "split": "train"}).to_csv(data, index=False)
+    result = run_cli("train", "--data", str(data), "--out", str(tmp_path / "m"))
+    assert result.returncode == 2 and result.stdout == ""
+    assert re.search(message, result.stderr), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "m").exists()

@@ -3,8 +3,9 @@ import json
 import pytest
 
 from touchtext.errors import ModelError
-from touchtext.model import CARD_FILE, MODEL_FILE, TouchpointModel, load_model
+from touchtext.model import CARD_FILE, MODEL_FILE, ModelSettings, TouchpointModel, load_model
 from touchtext.taxonomy import load_taxonomy
+from touchtext.training import cleaned_texts
 
 TEXTS = [
     "Charged twice for one night, the invoice is wrong.",
@@ -100,3 +101,72 @@ def test_shipped_model_was_trained_on_the_shipped_corpus(shipped_model, labeled_
     assert card["data"]["sha256"] == data_fingerprint(labeled_corpus), (
         "models/default is stale: retrain with `touchtext train --data data/labeled --out models/default`"
     )
+
+
+def test_probabilities_are_calibrated_on_out_of_fold_scores(small_training):
+    cv = small_training.card["cross_validation"]
+    assert cv["brier_calibrated"] <= cv["brier_raw"]  # Platt scaling never worsens the fit it was tuned on
+    assert 0.3 < cv["macro_f1"] <= 1.0 and 0.4 < cv["sentiment_accuracy"] <= 1.0
+    assert set(cv["per_touchpoint"]) == set(small_training.model.touchpoint_ids)
+
+
+def test_items_in_the_uncertain_band_need_review(shipped_model, labeled_corpus):
+    model = shipped_model[0]
+    texts = cleaned_texts(labeled_corpus[labeled_corpus["split"] == "test"].head(150))
+    items = model.predict_items(texts)
+    flagged = [i for i in items if i.needs_review]
+    assert 0 < len(flagged) < len(items)
+    band = model.settings_.review_band
+    for item in items:  # the flag is exactly "some label within the band of its threshold, or unsure sentiment"
+        near = any(
+            abs(m.confidence - model.thresholds_[model.touchpoint_ids.index(m.touchpoint)]) < band
+            for m in item.mentions
+        )
+        unsure = any(m.sentiment_confidence < model.settings_.review_sentiment_confidence for m in item.mentions)
+        if near or unsure:
+            assert item.needs_review
+        if not item.needs_review:
+            assert item.review_reasons == []
+
+
+def test_each_evidence_sentence_has_its_own_sentiment(shipped_model):
+    text = "Staff were lovely and so helpful. The bill charged me twice and nobody will fix it."
+    item = shipped_model[0].predict_items([text])[0]
+    by_tp = {m.touchpoint: m.to_dict() for m in item.mentions}
+    assert by_tp["staff"]["sentiment"] == "positive" and by_tp["billing"]["sentiment"] == "negative"
+    assert [(e["start"], e["sentiment"]) for e in by_tp["staff"]["evidence"]] == [(0, "positive")]
+    assert [(e["start"], e["sentiment"]) for e in by_tp["billing"]["evidence"]] == [(34, "negative")]
+
+
+def test_explanations_are_terms_of_the_item(shipped_model):
+    text = "Charged twice on my invoice and the refund still hasn't arrived."
+    item = shipped_model[0].predict_items([text], explain=5)[0]
+    assert set(item.explanations) == {m.touchpoint for m in item.mentions} and item.explanations
+    processor = shipped_model[0].processor
+    lemmas = " ".join(processor.tokens(next(processor.docs([text]))))
+    for terms in item.explanations.values():
+        assert 0 < len(terms) <= 5
+        assert all(t in lemmas or t.strip() in text.lower() for t in terms)
+
+
+def test_label_ids_are_stable_whatever_the_training_order(small_training, labeled_corpus):
+    rows = labeled_corpus[labeled_corpus["split"] == "train"].sample(frac=1, random_state=7).head(300)
+    rows = rows[[("parking" not in labels) for labels in rows["labels"]]]  # one touchpoint never seen
+    from touchtext.training import train
+
+    shuffled = train(rows).model
+    assert shuffled.touchpoint_ids == small_training.model.touchpoint_ids
+    assert shuffled.thresholds_[shuffled.touchpoint_ids.index("parking")] > 1  # never predicted, id kept
+
+
+def test_sentiment_only_items_teach_the_sentiment_model():
+    texts = ["bill was wrong", "bill was great", "invoice wrong again", "invoice fine", "wrong charge", "lovely place",
+             "awful, just awful", "brilliant service", "terrible", "fantastic"]  # fmt: skip
+    labels = [{"billing": "negative"}, {"billing": "positive"}, {"billing": "negative"}, {"billing": "neutral"},
+              {"billing": "negative"}, None, None, None, None, None]  # fmt: skip
+    moods = [None] * 5 + ["positive", "negative", "positive", "negative", "positive"]
+    settings = ModelSettings(cv_folds=2)
+    model = TouchpointModel(touchpoint_ids=["billing", "parking"], settings=settings).fit(texts, labels, moods)
+    assert set(model.sentiment_clf_.classes_) == {"negative", "neutral", "positive"}
+    assert model.cv_report_["items"] == 5  # touchpoint classifier saw only the items whose touchpoints are known
+    assert [m.touchpoint for m in model.predict(["the bill"])[0]] == ["billing"]  # present in every item: always

@@ -23,6 +23,8 @@ from .io import read_table
 from .model import TouchpointModel, load_model, save_model
 from .pipeline import RunResult, classify, run
 from .redaction import RedactionSettings, Redactor
+from .registry import ModelRegistry, load_trusted
+from .retraining import Gate, check_drift, retrain
 from .summaries import SummaryCounts, alerts, cooccurrence, mentions, quotes, rollup, summarize, summary_tables, trend
 from .taxonomy import Taxonomy, Touchpoint, load_taxonomy
 from .training import evaluate, load_labeled, train
@@ -30,9 +32,11 @@ from .transcripts import turns
 
 __all__ = [
     "CleaningSettings",
+    "Gate",
     "InputError",
     "LabelError",
     "ModelError",
+    "ModelRegistry",
     "RedactionSettings",
     "Redactor",
     "RunResult",
@@ -44,6 +48,7 @@ __all__ = [
     "TouchtextError",
     "__version__",
     "alerts",
+    "check_drift",
     "classify",
     "clean",
     "clean_text",
@@ -54,9 +59,11 @@ __all__ = [
     "load_labeled",
     "load_model",
     "load_taxonomy",
+    "load_trusted",
     "mentions",
     "quotes",
     "read_table",
+    "retrain",
     "rollup",
     "run",
     "save_model",

@@ -1,18 +1,23 @@
 """The `touchtext` command line: each command parses options, calls one library function, prints.
 
-Exit codes: 0 success; 2 a problem with the input or options (one line on stderr);
-1 an unexpected error (rerun with --debug for the traceback).
+Exit codes: 0 success; 2 a problem with the input, labels or options (one line on stderr);
+1 an unexpected error (rerun with --debug for the traceback); 3 `run --alert` found a rise in
+complaints; 4 `retrain` kept the current model (the candidate failed the promotion gate);
+5 the model registry stayed locked by another job for longer than --lock-timeout.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,6 +32,8 @@ EXIT_OK = 0
 EXIT_UNEXPECTED = 1
 EXIT_USER_ERROR = 2
 EXIT_ALERT = 3  # `run --alert` found a significant rise in complaints
+EXIT_KEPT_CURRENT = 4  # `retrain` kept the current model: the candidate failed the gate, or no new data
+EXIT_LOCKED = 5  # another job held the model registry lock for longer than --lock-timeout
 
 _path_in = click.Path(path_type=Path)
 
@@ -142,6 +149,11 @@ def clean_command(
 @click.option("--out", "out_dir", required=True, type=_path_in, help="Folder for the outputs (created if needed).")
 @click.option("--text-col", help="Column holding the feedback text (detected if omitted).")
 @click.option("--model", "model_dir", type=_path_in, help="Model folder (default: the shipped model).")
+@click.option(
+    "--trust-model",
+    is_flag=True,
+    help="Load a --model folder that is neither registered nor the shipped default (model files run code).",
+)
 @click.option("--top", default=10, show_default=True, help="How many pain points to print.")
 @click.option("--quiet", is_flag=True, help="Print nothing on success.")
 @_summary_options
@@ -151,6 +163,7 @@ def run_command(
     out_dir: Path,
     text_col: str | None,
     model_dir: Path | None,
+    trust_model: bool,
     top: int,
     quiet: bool,
     date_col: str | None,
@@ -174,7 +187,7 @@ def run_command(
         input_path,
         out_dir,
         text_column=text_col,
-        model=model_dir,
+        model=_trusted_model(model_dir, trust_model),
         source=source,  # type: ignore[arg-type]
         cleaning=settings,
         date_column=date_col,
@@ -201,12 +214,23 @@ def _print_run(result: RunResult, seconds: float, top: int) -> None:
 @click.option("--out", "out_file", required=True, type=_path_in, help="CSV file to write.")
 @click.option("--text-col", help="Column holding the feedback text (detected if omitted).")
 @click.option("--model", "model_dir", type=_path_in, help="Model folder (default: the shipped model).")
+@click.option(
+    "--trust-model",
+    is_flag=True,
+    help="Load a --model folder that is neither registered nor the shipped default (model files run code).",
+)
+@click.option("--explain", default=0, metavar="N", help="Add an explanation column: N top terms per touchpoint.")
+@click.option("--sentences", "sentences_file", type=_path_in,
+              help="Also write one row per sentence that speaks of a touchpoint to this CSV.")  # fmt: skip
 @_cleaning_options
 def classify_command(
     input_path: Path,
     out_file: Path,
     text_col: str | None,
     model_dir: Path | None,
+    trust_model: bool,
+    explain: int,
+    sentences_file: Path | None,
     source: str,
     keep_pii: bool,
     clean_config: Path | None,
@@ -215,19 +239,20 @@ def classify_command(
 
     Example: touchtext classify tickets.jsonl --out classified.csv
     """
-    from .io import read_table, write_csv
-    from .pipeline import classify
+    from .pipeline import classify_file
 
-    settings = _cleaning_settings(clean_config, keep_pii)
-    classified = classify(
-        read_table(input_path),
+    classified = classify_file(
+        input_path,
+        out_file,
         text_column=text_col,
-        model=model_dir,
+        model=_trusted_model(model_dir, trust_model),
         source=source,  # type: ignore[arg-type]
-        cleaning=settings,
+        cleaning=_cleaning_settings(clean_config, keep_pii),
+        explain=explain,
+        sentences_file=sentences_file,
     )
-    write_csv(classified, out_file)
-    click.echo(f"Classified {len(classified)} rows -> {out_file}")
+    review = int(classified["needs_review"].sum())
+    click.echo(f"Classified {len(classified)} rows ({review} need review) -> {out_file}")
 
 
 @cli.command("summarize")
@@ -272,51 +297,452 @@ def summarize_command(
     _report_alerts(result)
 
 
+def _label_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--text-col, --labels-col and --sentiment-col, shared by train and evaluate."""
+    for option in reversed(
+        [
+            click.option("--text-col", default="text", show_default=True, help="Column holding the text."),
+            click.option("--labels-col", default="labels", show_default=True,
+                         help="Labels: 'billing|delivery', 'billing:negative|delivery:positive' or 'none'."),
+            click.option("--sentiment-col",
+                         help="Item-level sentiment (negative/neutral/positive), used where a label has none."),
+        ]
+    ):  # fmt: skip
+        command = option(command)
+    return command
+
+
 @cli.command("train")
-@click.option("--data", "data_path", required=True, type=_path_in, help="Labeled file or folder of files.")
+@click.option("--data", "data_paths", required=True, multiple=True, type=_path_in,
+              help="Labeled file or folder of files (repeatable).")  # fmt: skip
 @click.option("--out", "out_dir", required=True, type=_path_in, help="Folder to write the model and its card.")
-@click.option("--text-col", default="text", show_default=True, help="Column holding the text.")
-@click.option(
-    "--labels-col",
-    default="labels",
-    show_default=True,
-    help="Column holding labels like 'billing:negative|delivery:positive'.",
-)
 @click.option("--taxonomy", "taxonomy_file", type=_path_in, help="Taxonomy TOML (default: the shipped one).")
-def train_command(data_path: Path, out_dir: Path, text_col: str, labels_col: str, taxonomy_file: Path | None) -> None:
-    """Train a touchpoint model on labeled data and report held-out metrics.
+@click.option("--name", default="touchtext-model", show_default=True, help="Model name recorded in its card.")
+@_label_options
+def train_command(
+    data_paths: tuple[Path, ...],
+    out_dir: Path,
+    taxonomy_file: Path | None,
+    name: str,
+    text_col: str,
+    labels_col: str,
+    sentiment_col: str | None,
+) -> None:
+    """Train a touchpoint model on labeled data; print cross-validated and held-out metrics.
 
-    Example: touchtext train --data data/labeled --out models/default
+    Example: touchtext train --data labels.csv --labels-col tags --taxonomy mine.toml --out models/mine
     """
-    from .model import save_model
+    from .report import render_training_report
     from .taxonomy import load_taxonomy
-    from .training import load_labeled, train
+    from .training import train_file
 
-    taxonomy = load_taxonomy(taxonomy_file)
-    labeled = load_labeled(data_path, text_column=text_col, labels_column=labels_col, taxonomy=taxonomy)
-    result = train(labeled, taxonomy=taxonomy)
-    save_model(result.model, result.card, out_dir)
-    click.echo(_metrics_table(result.card))
-    click.echo(f"\nSaved model to {out_dir}")
-
-
-def _metrics_table(card: dict) -> str:
-    m, data = card.get("metrics", {}), card["data"]
-    lines = [
-        f"Trained on {data['n_train']} items in {card['training_seconds']} s; "
-        f"held-out test split: {data['n_test']} items."
-    ]
-    if not m:
-        return lines[0] + " (no test rows: no held-out metrics)"
-    lines.append(f"{'touchpoint':<18} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>8}")
-    for t, v in m["per_touchpoint"].items():
-        lines.append(f"{t:<18} {v['precision']:>9.2f} {v['recall']:>7.2f} {v['f1']:>6.2f} {v['support']:>8}")
-    lines.append(
-        f"\nmicro-F1 {m['micro_f1']:.3f} | macro-F1 {m['macro_f1']:.3f} | "
-        f"sentiment accuracy {m['sentiment_accuracy']:.3f} (macro-F1 {m['sentiment_macro_f1']:.3f}, "
-        f"{m['sentiment_pairs']} touchpoint-sentiment pairs) | pair-F1 {m['pair_f1']:.3f}"
+    result = train_file(
+        list(data_paths),
+        out_dir,
+        text_column=text_col,
+        labels_column=labels_col,
+        sentiment_column=sentiment_col,
+        taxonomy=load_taxonomy(taxonomy_file),
+        name=name,
     )
-    return "\n".join(lines)
+    click.echo(render_training_report(result.card))
+    click.echo(f"\nSaved model and its card (model_card.json, model_card.md) to {out_dir}")
+
+
+@cli.command("evaluate")
+@click.option("--model", "model_dir", type=_path_in, help="Model folder (default: the shipped model).")
+@click.option(
+    "--trust-model",
+    is_flag=True,
+    help="Load a --model folder that is neither registered nor the shipped default (model files run code).",
+)
+@click.option("--data", "data_paths", required=True, multiple=True, type=_path_in,
+              help="Labeled file or folder of files (repeatable).")  # fmt: skip
+@click.option("--split", help="Score only rows of this split, e.g. 'test' for the corpus's held-out rows.")
+@click.option("--out", "out_file", type=_path_in, help="Also write the metrics as JSON to this file.")
+@_label_options
+def evaluate_command(
+    model_dir: Path | None,
+    trust_model: bool,
+    data_paths: tuple[Path, ...],
+    split: str | None,
+    out_file: Path | None,
+    text_col: str,
+    labels_col: str,
+    sentiment_col: str | None,
+) -> None:
+    """Score a model on labeled data: per-label and overall F1, sentiment accuracy, confusions.
+
+    Example: touchtext evaluate --data data/labeled --split test
+    """
+    from .io import write_text
+    from .report import render_metrics
+    from .training import evaluate_file
+
+    metrics = evaluate_file(
+        _trusted_model(model_dir, trust_model),
+        list(data_paths),
+        text_column=text_col,
+        labels_column=labels_col,
+        sentiment_column=sentiment_col,
+        split=split,
+    )
+    click.echo(render_metrics(metrics, f"{metrics['n_items']} labeled items:"))
+    if out_file is not None:
+        write_text(json.dumps(metrics, indent=2) + "\n", out_file)
+
+
+# -- model registry, scheduled retraining and drift (touchtext.registry, touchtext.retraining) --
+_registry_option = click.option(
+    "--registry",
+    "registry_dir",
+    type=_path_in,
+    envvar="TOUCHTEXT_MODELS",
+    default="models",
+    show_default=True,
+    help="Model registry folder (or set TOUCHTEXT_MODELS).",
+)
+_log_format_option = click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one JSON object per event on stdout, for cron and orchestrators.",
+)
+_lock_timeout_option = click.option(
+    "--lock-timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help=f"Seconds to wait while another job holds the registry; then exit {EXIT_LOCKED}.",
+)
+
+
+def _trusted_model(model_dir: Path | None, trust_model: bool) -> Path:
+    """The model folder to load: --model if it may be trusted, else the registry's current or shipped model."""
+    from .registry import resolve_model
+
+    return resolve_model(model_dir, trust=trust_model)
+
+
+class _EventLog:
+    """Prints library events: one JSON object per line, or readable lines with a comparison table."""
+
+    def __init__(self, fmt: str) -> None:
+        self.json = fmt == "json"
+
+    def __call__(self, event: str, fields: dict[str, Any]) -> None:
+        if self.json:
+            stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
+            click.echo(json.dumps({"event": event, "time": stamp, **fields}, default=str))
+            return
+        for line in _event_lines(event, fields):
+            click.echo(line)
+
+    @contextmanager
+    def failures(self) -> Iterator[None]:
+        """Log a failure as a `failed` event; a held registry lock exits with EXIT_LOCKED."""
+        from .registry import RegistryLockedError
+
+        try:
+            yield
+        except RegistryLockedError as exc:
+            if self.json:
+                self("failed", {"exit_code": EXIT_LOCKED, "error": str(exc)})
+            click.echo(f"touchtext: error: {exc}", err=True)
+            raise click.exceptions.Exit(EXIT_LOCKED) from None
+        except Exception as exc:
+            if self.json and not isinstance(exc, click.exceptions.Exit):
+                code = EXIT_USER_ERROR if isinstance(exc, TouchtextError) else EXIT_UNEXPECTED
+                self("failed", {"exit_code": code, "error": f"{exc}"})
+            raise
+
+
+def _f1(value: float | None) -> str:
+    return "   -" if value is None else f"{value:.3f}"
+
+
+def _event_lines(event: str, fields: dict[str, Any]) -> list[str]:
+    if event == "validated":
+        lines = [f"Validated labels: {fields['errors']} error(s), {fields['warnings']} warning(s)."]
+        problems = fields["problems"]
+        for p in problems[:20]:
+            severity = click.style(p["severity"], fg="red" if p["severity"] == "error" else "yellow")
+            lines.append(f"  {severity} {p['file']} row {p['row']} ({p['id']}): {p['problem']}")
+        if len(problems) > 20:
+            lines.append(f"  ... and {len(problems) - 20} more (--log-format json lists them all)")
+        return lines
+    if event == "trained":
+        return [f"Trained a candidate on {fields['n_train']} items in {fields['seconds']:.1f} s."]
+    if event == "evaluated":
+        held = fields["held_out"]
+        lines = [
+            f"\nCurrent {fields['current']['version']} vs candidate on the same {held['n_items']} held-out items "
+            f"(sha256 {held['sha256'][:12]}):\n",
+            f"{'touchpoint':<18} {'test items':>10} {'current':>8} {'candidate':>10} {'change':>8}  gate",
+        ]
+        for r in fields["table"]:
+            gate = "not gated (too few test items)" if not r["gated"] else "ok" if r["passed"] else "DROP"
+            change = "" if r["change"] is None else f"{r['change']:+.3f}"
+            colour = "green" if gate == "ok" else "red" if gate == "DROP" else None
+            lines.append(
+                f"{r['touchpoint']:<18} {r['test_items']:>10} {_f1(r['current_f1']):>8} "
+                f"{_f1(r['candidate_f1']):>10} {change:>8}  {click.style(gate, fg=colour)}"
+            )
+        cur, cand = fields["current"]["macro_f1"], fields["candidate"]["macro_f1"]
+        lines.append(f"{'macro-F1':<18} {'':>10} {cur:>8.3f} {cand:>10.3f} {cand - cur:>+8.3f}")
+        return lines
+    if event == "promoted":
+        return [
+            click.style(f"\nPromoted {fields['version']}", fg="green", bold=True)
+            + f" (previous: {fields['previous']}). Undo with: touchtext models rollback"
+        ]
+    if event == "kept_current":
+        return [
+            click.style(f"\nKept the current model {fields['version']}", fg="yellow", bold=True)
+            + ": "
+            + "; ".join(fields["reasons"])
+            + "."
+        ]
+    return []
+
+
+@cli.group("models")
+def models_group() -> None:
+    """List, inspect, promote and roll back the versions in the model registry.
+
+    Example: touchtext models list --registry /srv/touchtext/models
+    """
+
+
+@models_group.command("list")
+@_registry_option
+@click.option("--json", "as_json", is_flag=True, help="Print the whole registry file as JSON.")
+def models_list_command(registry_dir: Path, as_json: bool) -> None:
+    """List registered versions, newest first, with the current and previous one marked.
+
+    Example: touchtext models list
+    """
+    from .registry import ModelRegistry
+
+    registry = ModelRegistry(registry_dir)
+    if as_json:
+        click.echo(json.dumps(registry.state(), indent=2))
+        return
+    table = registry.summary()
+    if table.empty:
+        click.echo(f"No versions in {registry.file} yet: the shipped default model is in use. "
+                   "The first `touchtext retrain` registers it as v0001.")  # fmt: skip
+        return
+    click.echo(table.to_string(index=False, na_rep="-", float_format=lambda v: f"{v:.3f}"))
+
+
+@models_group.command("show")
+@click.argument("version", required=False)
+@_registry_option
+def models_show_command(version: str | None, registry_dir: Path) -> None:
+    """Show one version's record (default: the current one) and whether its files verify.
+
+    Example: touchtext models show v0002
+    """
+    from .registry import ModelRegistry, RegistryError
+
+    registry = ModelRegistry(registry_dir)
+    name = version or registry.current()
+    if name is None:
+        raise RegistryError(f"{registry.file} has no versions yet; `touchtext retrain` creates the first.")
+    record = registry.entry(name)
+    try:
+        registry.verify(name)
+        verified, problem = True, None
+    except TouchtextError as exc:
+        verified, problem = False, str(exc)
+    state = registry.state()
+    status = "current" if name == state["current"] else "previous" if name == state["previous"] else ""
+    shown = {"version": name, "status": status, "verified": verified, "problem": problem, **record}
+    click.echo(json.dumps(shown, indent=2))
+
+
+@models_group.command("promote")
+@click.argument("version")
+@_registry_option
+@_lock_timeout_option
+def models_promote_command(version: str, registry_dir: Path, lock_timeout: float) -> None:
+    """Make a registered version current (its files are verified first).
+
+    Example: touchtext models promote v0002
+    """
+    from .registry import ModelRegistry
+
+    registry = ModelRegistry(registry_dir)
+    with _EventLog("text").failures():
+        registry.promote(version, reason="touchtext models promote", timeout=lock_timeout)
+    click.echo(f"{version} is now current (previous: {registry.state()['previous']}).")
+
+
+@models_group.command("rollback")
+@_registry_option
+@_lock_timeout_option
+def models_rollback_command(registry_dir: Path, lock_timeout: float) -> None:
+    """Make the previous version current again; a second rollback undoes the first.
+
+    Example: touchtext models rollback
+    """
+    from .registry import ModelRegistry
+
+    registry = ModelRegistry(registry_dir)
+    with _EventLog("text").failures():
+        version = registry.rollback(timeout=lock_timeout)
+    click.echo(f"Rolled back: {version} is current again (previous: {registry.state()['previous']}).")
+
+
+@cli.command("retrain")
+@click.option(
+    "--data",
+    "data_paths",
+    required=True,
+    multiple=True,
+    type=_path_in,
+    help="Labeled file or folder of files (repeatable).",
+)
+@click.option("--new", "new_paths", multiple=True, type=_path_in, help="Newly labeled file to add (repeatable).")
+@click.option("--taxonomy", "taxonomy_file", type=_path_in, help="Taxonomy TOML (default: the shipped one).")
+@click.option("--max-macro-drop", default=0.01, show_default=True, help="Largest macro-F1 drop still promoted.")
+@click.option("--max-label-drop", default=0.05, show_default=True, help="Largest drop of any touchpoint's F1.")
+@click.option(
+    "--min-label-support",
+    default=5,
+    show_default=True,
+    help="Touchpoints with fewer held-out items are shown but not gated.",
+)
+@click.option("--force", is_flag=True, help="Retrain even if the data is what the current version was trained on.")
+@_registry_option
+@_lock_timeout_option
+@_log_format_option
+@_label_options
+def retrain_command(
+    data_paths: tuple[Path, ...],
+    new_paths: tuple[Path, ...],
+    taxonomy_file: Path | None,
+    max_macro_drop: float,
+    max_label_drop: float,
+    min_label_support: int,
+    force: bool,
+    registry_dir: Path,
+    lock_timeout: float,
+    log_format: str,
+    text_col: str,
+    labels_col: str,
+    sentiment_col: str | None,
+) -> None:
+    """Retrain, and promote the candidate only if it is not worse than the current model.
+
+    Exit codes: 0 promoted; 4 current model kept (candidate refused, or no new data);
+    2 bad labels or input; 5 registry locked by another job; 1 unexpected error.
+
+    Example: touchtext retrain --data data/labeled --new inbox/june.jsonl --log-format json
+    """
+    from .retraining import Gate, retrain
+    from .taxonomy import load_taxonomy
+
+    log = _EventLog(log_format)
+    with log.failures():
+        result = retrain(
+            list(data_paths),
+            new=list(new_paths),
+            registry=registry_dir,
+            gate=Gate(
+                max_macro_drop=max_macro_drop, max_label_drop=max_label_drop, min_label_support=min_label_support
+            ),
+            taxonomy=load_taxonomy(taxonomy_file),
+            text_column=text_col,
+            labels_column=labels_col,
+            sentiment_column=sentiment_col,
+            lock_timeout=lock_timeout,
+            force=force,
+            on_event=log,
+        )
+    if not result.promoted:
+        raise click.exceptions.Exit(EXIT_KEPT_CURRENT)
+
+
+@cli.command("drift")
+@click.option("--data", "data_path", required=True, type=_path_in, help="New feedback export to check.")
+@click.option(
+    "--reference",
+    type=_path_in,
+    help="The training data (its split=test rows are used); default: the profile stored with the model.",
+)
+@click.option("--text-col", help="Column holding the feedback text (detected if omitted).")
+@click.option(
+    "--model",
+    "model_dir",
+    type=_path_in,
+    help="Model folder or registry version (default: the registry's current, else the shipped model).",
+)
+@click.option(
+    "--trust-model",
+    is_flag=True,
+    help="Load a --model folder that is neither registered nor the shipped default (model files run code).",
+)
+@_registry_option
+@_log_format_option
+def drift_command(
+    data_path: Path,
+    reference: Path | None,
+    text_col: str | None,
+    model_dir: Path | None,
+    trust_model: bool,
+    registry_dir: Path,
+    log_format: str,
+) -> None:
+    """Compare new data with the training data; say whether retraining or relabeling is advised.
+
+    Example: touchtext drift --data exports/june.csv
+    """
+    from .retraining import check_drift
+
+    log = _EventLog(log_format)
+    with log.failures():
+        report = check_drift(
+            data_path,
+            reference=reference,
+            model=model_dir,
+            trust=trust_model,
+            registry=registry_dir,
+            text_column=text_col,
+        )
+    if log.json:
+        log(
+            "drift",
+            {
+                "verdict": report.verdict,
+                "reasons": list(report.reasons),
+                "n_reference": report.n_reference,
+                "n_new": report.n_new,
+                "metrics": report.metrics,
+                "thresholds": report.thresholds.__dict__,
+                "mix": report.mix.round(4).to_dict(orient="records"),
+            },
+        )
+        return
+    m = report.metrics
+    colour = {"ok": "green", "retrain advised": "yellow", "relabel advised": "red"}[report.verdict]
+    click.echo(f"{report.n_new} new items vs {report.n_reference} reference items:\n")
+    click.echo(f"{'':<30} {'reference':>10} {'new':>8}")
+    click.echo(f"{'unknown-word rate':<30} {m['oov_rate_reference']:>10.1%} {m['oov_rate_new']:>8.1%}")
+    click.echo(f"{'items with no touchpoint':<30} {m['unclear_share_reference']:>10.1%} {m['unclear_share_new']:>8.1%}")
+    click.echo(
+        f"{'median top confidence':<30} {m['median_confidence_reference']:>10.2f} "
+        f"{m['median_confidence_new']:>8.2f}   (KS {m['confidence_ks']:.2f}, p {m['confidence_p']:.2g})"
+    )
+    click.echo(f"{'touchpoint mix distance':<30} {m['mix_distance']:>19.2f}   (Jensen-Shannon, p {m['mix_p']:.2g})")
+    click.echo("\nLargest changes in the touchpoint mix:")
+    for r in report.mix.head(5).itertuples(index=False):
+        click.echo(f"  {r.touchpoint:<18} {r.reference_share:>6.1%} -> {r.new_share:>6.1%}")
+    click.echo("\nVerdict: " + click.style(report.verdict, fg=colour, bold=True))
+    for reason in report.reasons:
+        click.echo(f"  - {reason}")
 
 
 def main(argv: list[str] | None = None) -> int:

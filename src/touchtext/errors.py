@@ -9,9 +9,13 @@ from __future__ import annotations
 __all__ = [
     "InputError",
     "LabelError",
+    "LabelWarning",
     "ModelError",
+    "RegistryError",
+    "RegistryLockedError",
     "TaxonomyError",
     "TouchtextError",
+    "UntrustedModelError",
 ]
 
 
@@ -31,5 +35,21 @@ class LabelError(TouchtextError):
     """Labeled training data is malformed (unknown labels, empty cells, too few examples)."""
 
 
+class LabelWarning(UserWarning):
+    """Labeled data has a problem that does not stop training (e.g. an exact duplicate, kept once)."""
+
+
 class ModelError(TouchtextError):
     """A model file is missing, incompatible or was built for another taxonomy."""
+
+
+class RegistryError(TouchtextError):
+    """The registry is unreadable, or names a version that does not exist or cannot be used."""
+
+
+class RegistryLockedError(RegistryError):
+    """Another process holds the registry lock and did not release it within the timeout."""
+
+
+class UntrustedModelError(ModelError):
+    """A model file is neither registered nor the shipped default, or differs from its record."""

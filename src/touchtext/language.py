@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import spacy
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, LOWER, ORTH
 from spacy.language import Language
+from spacy.lookups import load_lookups
+from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc, Span
 
 __all__ = ["LanguageSettings", "Sentence", "TextProcessor"]
@@ -51,6 +54,7 @@ _NEGATION_CUES = frozenset(
 # Words that end a negation scope: a contrast starts a new thought.
 _SCOPE_BREAKERS = frozenset({"but", "however", "though", "although", "yet", "except", "and", "so"})
 _KEEP_PUNCT = frozenset({"!", "?"})  # they carry tone
+_SENTENCE_FINAL = frozenset(Sentencizer.default_punct_chars)
 _NUMBER = re.compile(r"^[\d.,:/$€£%#-]*\d[\d.,:/$€£%#-]*$")
 
 
@@ -71,23 +75,25 @@ class Sentence:
     end: int
 
 
-@Language.component("touchtext_line_breaks")
-def _line_breaks(doc: Doc) -> Doc:
-    """Start a new sentence after every line break (transcript turns, email lines)."""
-    for i, token in enumerate(doc[:-1]):
-        if token.is_space and "\n" in token.text:
-            doc[i + 1].is_sent_start = True
-    return doc
-
-
 def build_pipeline(settings: LanguageSettings) -> Language:
-    """Build the blank spaCy pipeline: tokenizer, lookup lemmatizer, sentence boundaries."""
+    """Build the blank spaCy pipeline: the rule-based tokenizer of `settings.lang`.
+
+    Sentence boundaries (spaCy's sentencizer rule plus a break at every line end) and lemmas
+    (the spacy-lookups-data lookup table) are applied by `TextProcessor` in one pass over token
+    attribute arrays, once per distinct word, rather than by components that visit every token.
+    """
     nlp = spacy.blank(settings.lang)
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    nlp.add_pipe("sentencizer")
-    nlp.add_pipe("touchtext_line_breaks")
     nlp.initialize()
     return nlp
+
+
+def _lemma_table(lang: str) -> Any:
+    """The lookup lemma table of spacy-lookups-data for `lang` (a dict-like of lower -> lemma)."""
+    return load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
+
+
+# What a word contributes to the token string (see TextProcessor.tokens), cached per word.
+_SKIP, _KEEP_AND_RESET, _RESET, _NEGATE, _WORD = range(5)
 
 
 class TextProcessor:
@@ -114,8 +120,9 @@ class TextProcessor:
         """The spaCy pipeline, built on first use."""
         if self._nlp is None:
             self._nlp = build_pipeline(self.settings)
-            lemmatizer: Any = self._nlp.get_pipe("lemmatizer")
-            self._lemma_table = lemmatizer.lookups.get_table("lemma_lookup")
+            self._lemma_table = _lemma_table(self.settings.lang)
+            self._kinds: dict[tuple[int, int], tuple[int, str]] = {}
+            self._boundaries: dict[int, int] = {}
         return self._nlp
 
     def docs(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[Doc]:
@@ -164,18 +171,82 @@ class TextProcessor:
         """Normalized token strings for many texts, batched through spaCy."""
         return [" ".join(self.tokens(doc)) for doc in self.docs(texts)]
 
-    def sentence_tokens(self, doc: Doc) -> list[tuple[Sentence, list[str]]]:
-        """Non-empty sentences (offsets into the doc's text, whitespace trimmed) with their tokens."""
-        text = doc.text
+    def _kind(self, lower_hash: int, is_punct: int, strings: Any) -> tuple[int, str]:
+        """How a word enters the token string (what `tokens` does per token), cached per word."""
+        key = (lower_hash, is_punct)
+        found = self._kinds.get(key)
+        if found is None:
+            lower = strings[lower_hash]
+            if is_punct:
+                found = (_KEEP_AND_RESET, lower) if lower in _KEEP_PUNCT else (_RESET, "")
+            elif lower in _SCOPE_BREAKERS:
+                found = (_KEEP_AND_RESET, lower)
+            elif lower in _NEGATION_CUES:
+                found = (_NEGATE, "not")
+            else:
+                found = (_WORD, "<num>" if _NUMBER.match(lower) else self._lemma(lower))
+            self._kinds[key] = found
+        return found
+
+    def _boundary(self, orth_hash: int, strings: Any) -> int:
+        """1 for a sentence-final punctuation mark, 2 for whitespace holding a line break, else 0."""
+        found = self._boundaries.get(orth_hash)
+        if found is None:
+            orth = strings[orth_hash]
+            found = 1 if orth in _SENTENCE_FINAL else 2 if "\n" in orth else 0
+            self._boundaries[orth_hash] = found
+        return found
+
+    def sentence_tokens(self, doc: Doc, text: str | None = None) -> list[tuple[Sentence, list[str]]]:
+        """Non-empty sentences (offsets into the doc's text, whitespace trimmed) with their
+        tokens, as `tokens` makes them (negation scope ends with the sentence).
+
+        Sentences follow spaCy's sentencizer rule (a sentence starts at the first token that is
+        not punctuation after a sentence-final mark) and also start after every line break.
+        One pass over token attribute arrays: no spaCy Token objects are created. Pass the
+        doc's `text` when at hand (spaCy rebuilds `doc.text` token by token).
+        """
+        if not len(doc):
+            return []
+        self.nlp  # noqa: B018 - ensure the lemma table is loaded
+        text = doc.text if text is None else text
+        strings, window = doc.vocab.strings, self.settings.negation_window
         out: list[tuple[Sentence, list[str]]] = []
-        for sent in doc.sents:
-            start, end = sent.start_char, sent.end_char
-            while start < end and text[start].isspace():
-                start += 1
-            while end > start and text[end - 1].isspace():
-                end -= 1
-            if end > start:
-                out.append((Sentence(text[start:end], start, end), self.tokens(sent)))
+        tokens: list[str] = []
+        start = end = -1
+        scope = 0
+        seen_final = line_break = False
+        rows = doc.to_array([ORTH, LOWER, IS_SPACE, IS_PUNCT, IDX, LENGTH]).tolist()
+        for orth_hash, lower_hash, is_space, is_punct, idx, length in rows:
+            boundary = self._boundary(orth_hash, strings)
+            if start >= 0 and (line_break or (seen_final and not is_punct and boundary != 1)):
+                out.append((Sentence(text[start:end], start, end), tokens))
+                tokens, start, scope = [], -1, 0
+                seen_final = False
+            line_break = boundary == 2
+            if boundary == 1:
+                seen_final = True
+            if is_space:
+                continue
+            if start < 0:
+                start = idx
+            end = idx + length
+            kind, value = self._kind(lower_hash, is_punct, strings)
+            if kind == _WORD:
+                if scope > 0:
+                    tokens.append("not_" + value)
+                    scope -= 1
+                else:
+                    tokens.append(value)
+            elif kind == _NEGATE:
+                tokens.append(value)
+                scope = window
+            else:
+                scope = 0
+                if kind == _KEEP_AND_RESET:
+                    tokens.append(value)
+        if start >= 0:
+            out.append((Sentence(text[start:end], start, end), tokens))
         return out
 
     def content_lemmas(self, doc: Doc | Span) -> list[str]:

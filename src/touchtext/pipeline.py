@@ -21,10 +21,19 @@ from .report import render_report_html, render_summary_markdown, render_terminal
 from .summaries import Period, SummaryCounts, SummaryTables, alerts, mentions
 from .taxonomy import Taxonomy, load_taxonomy
 
-__all__ = ["OUTPUT_FILES", "SUMMARY_FILES", "RunResult", "classify", "run", "summarize_file", "write_summaries"]
+__all__ = [
+    "OUTPUT_FILES",
+    "SUMMARY_FILES",
+    "RunResult",
+    "classify",
+    "classify_file",
+    "run",
+    "summarize_file",
+    "write_summaries",
+]
 
 SUMMARY_FILES = ("summary.csv", "summary.json", "summary.md", "report.html")
-OUTPUT_FILES = ("classified.csv", "mentions.csv", *SUMMARY_FILES)
+OUTPUT_FILES = ("classified.csv", "mentions.csv", "sentences.csv", *SUMMARY_FILES)
 ALERT_TEST = "one-sided exact binomial vs pooled earlier periods, Bonferroni-corrected, at least 3 negative items"
 
 
@@ -47,14 +56,17 @@ def classify(
     model: TouchpointModel | str | Path | None = None,
     source: Source = "auto",
     cleaning: CleaningSettings | None = None,
+    explain: int = 0,
 ) -> pd.DataFrame:
     """Clean and classify every row of `df` into touchpoints with a sentiment per touchpoint.
 
     Returns a new DataFrame: the input columns plus `row_id` (if absent), the cleaning columns
     (`clean_text`, `source_kind`, `clean_status`, `clean_notes`, `text_rating`,
-    `pii_redacted`), `status` (ok / unclear / empty / auto_reply), `status_reason`,
-    `touchpoints`, `sentiments`, `confidence` and `mentions` (JSON with evidence spans into
-    `clean_text`). Row order and count are kept.
+    `pii_redacted`), `status` (ok / unclear = no touchpoint above its threshold / empty /
+    auto_reply), `status_reason`, `touchpoints`, `sentiments`, `confidence`, `mentions` (JSON
+    with evidence spans into `clean_text` and each evidence sentence's sentiment),
+    `needs_review` and `review_reason`; with `explain` > 0 also `explanation` (that many top
+    contributing terms per touchpoint). Row order and count are kept.
 
     Example:
         >>> out = classify(pd.DataFrame({"text": ["Charged twice for parking!"]}))
@@ -70,37 +82,58 @@ def classify(
     texts = out[schema.CLEAN_TEXT].tolist()
     clean_status = out[schema.CLEAN_STATUS].tolist()
     analysed = [s == schema.STATUS_OK for s in clean_status]
-    predictions = iter(fitted.predict([t for t, ok in zip(texts, analysed, strict=True) if ok]))
+    predictions = iter(fitted.predict_items([t for t, ok in zip(texts, analysed, strict=True) if ok], explain=explain))
     records = []
     for ok, status in zip(analysed, clean_status, strict=True):
         if not ok:
-            cells = mentions_to_columns([])
-            cells.update({schema.STATUS: status, schema.STATUS_REASON: _SKIP_REASONS[status]})
+            cells: dict[str, object] = dict(mentions_to_columns([]))
+            cells.update({schema.STATUS: status, schema.STATUS_REASON: _SKIP_REASONS[status],
+                          schema.NEEDS_REVIEW: False, schema.REVIEW_REASON: ""})  # fmt: skip
         else:
-            found = next(predictions)
-            cells = mentions_to_columns(found)
-            if found:
+            item = next(predictions)
+            cells = dict(mentions_to_columns(item.mentions))
+            cells.update({schema.NEEDS_REVIEW: item.needs_review, schema.REVIEW_REASON: "; ".join(item.review_reasons)})
+            if item.mentions:
                 cells.update({schema.STATUS: schema.STATUS_OK, schema.STATUS_REASON: ""})
             else:
-                cells.update(
-                    {
-                        schema.STATUS: schema.STATUS_UNCLEAR,
-                        schema.STATUS_REASON: "no touchpoint above its decision threshold",
-                    }
+                cells.update({schema.STATUS: schema.STATUS_UNCLEAR,
+                              schema.STATUS_REASON: "no touchpoint above its decision threshold"})  # fmt: skip
+            if explain:
+                cells[schema.EXPLANATION] = " | ".join(
+                    f"{tp}: {', '.join(terms)}" for tp, terms in item.explanations.items()
                 )
         records.append(cells)
-    added = pd.DataFrame.from_records(
-        records,
-        columns=[
-            schema.STATUS,
-            schema.STATUS_REASON,
-            schema.TOUCHPOINTS,
-            schema.SENTIMENTS,
-            schema.CONFIDENCE,
-            schema.MENTIONS,
-        ],
-    )
+    columns = list(schema.CLASSIFICATION_COLUMNS) + ([schema.EXPLANATION] if explain else [])
+    added = pd.DataFrame.from_records(records, columns=columns)
+    if explain:
+        added[schema.EXPLANATION] = added[schema.EXPLANATION].fillna("")
     return pd.concat([out, added], axis=1)
+
+
+def classify_file(
+    input_path: str | Path,
+    out_file: str | Path,
+    *,
+    text_column: str | None = None,
+    model: TouchpointModel | str | Path | None = None,
+    source: Source = "auto",
+    cleaning: CleaningSettings | None = None,
+    explain: int = 0,
+    sentences_file: str | Path | None = None,
+) -> pd.DataFrame:
+    """Read a feedback export, `classify` it and write the rows to `out_file` (CSV); with
+    `sentences_file`, also one row per sentence that speaks of a touchpoint. Returns the rows.
+
+    Example:
+        >>> classify_file("tickets.jsonl", "classified.csv", explain=5)  # doctest: +SKIP
+    """
+    classified = classify(
+        read_table(input_path), text_column=text_column, model=model, source=source, cleaning=cleaning, explain=explain
+    )
+    write_csv(classified, out_file)
+    if sentences_file is not None:
+        write_csv(schema.sentence_table(classified), sentences_file)
+    return classified
 
 
 @dataclass(frozen=True)
@@ -211,6 +244,7 @@ def run(
     outputs = {
         "classified.csv": write_csv(classified, out / "classified.csv"),
         "mentions.csv": write_csv(mentions(classified), out / "mentions.csv"),
+        "sentences.csv": write_csv(schema.sentence_table(classified), out / "sentences.csv"),
     }
     written, alert_table = write_summaries(
         tables, out, taxonomy=taxonomy, input_name=Path(input_path).name, model_name=card.get("name", ""), alert=alert

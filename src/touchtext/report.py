@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-from typing import TYPE_CHECKING, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 import pandas as pd
 
@@ -16,7 +16,7 @@ from .taxonomy import JourneyStage, Taxonomy
 if TYPE_CHECKING:
     from .summaries import SummaryTables
 
-__all__ = ["render_report_html", "render_summary_markdown", "render_terminal_table"]
+__all__ = ["render_metrics", "render_report_html", "render_summary_markdown", "render_terminal_table"]
 
 
 def _shorten(text: object, width: int) -> str:
@@ -341,3 +341,41 @@ def render_report_html(tables: SummaryTables, *, taxonomy: Taxonomy, input_name:
         + "\n".join(body)
         + f"\n<script>{_FILTER_SCRIPT}</script></body></html>\n"
     )
+
+
+# -- model metrics ----------------------------------------------------------------------------
+def render_metrics(metrics: dict[str, Any], title: str) -> str:
+    """Per-touchpoint precision/recall/F1 and the headline scores, as printed by train/evaluate."""
+    if not metrics:
+        return f"{title}: no rows to score."
+    lines = [title, f"{'touchpoint':<20} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>8}"]
+    for t, v in metrics["per_touchpoint"].items():
+        lines.append(f"{t:<20} {v['precision']:>9.2f} {v['recall']:>7.2f} {v['f1']:>6.2f} {v['support']:>8}")
+    headline = f"micro-F1 {metrics['micro_f1']:.3f} | macro-F1 {metrics['macro_f1']:.3f}"
+    if "sentiment_accuracy" in metrics:
+        headline += (
+            f" | sentiment accuracy {metrics['sentiment_accuracy']:.3f} "
+            f"(macro-F1 {metrics['sentiment_macro_f1']:.3f}, {metrics['sentiment_pairs']} touchpoint-sentiment pairs)"
+        )
+    if "pair_f1" in metrics:
+        headline += f" | pair-F1 {metrics['pair_f1']:.3f}"
+    lines.append(headline)
+    confused = metrics.get("confused_pairs") or []
+    if confused:
+        lines.append("most confused (gold -> predicted instead): " + ", ".join(
+            f"{c['gold']} -> {c['predicted']} ({c['items']})" for c in confused[:5]))  # fmt: skip
+    return "\n".join(lines)
+
+
+def render_training_report(card: dict[str, Any]) -> str:
+    """What `touchtext train` prints: data, time, cross-validated and held-out metrics."""
+    data = card["data"]
+    lines = [
+        f"Trained on {data['n_train']} items in {card['training_seconds']} s; held-out test: {data['n_test']} items.",
+        "",
+    ]
+    cv = card.get("cross_validation") or {}
+    if cv:
+        lines += [render_metrics(cv, f"{cv['folds']}-fold cross-validation on the training items:"), ""]
+    lines.append(render_metrics(card.get("metrics") or {}, "Held-out test split:"))
+    return "\n".join(lines)

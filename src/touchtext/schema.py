@@ -6,7 +6,7 @@ Every stage reads and writes DataFrames; these constants are the contract betwee
 from __future__ import annotations
 
 import json
-from typing import Final
+from typing import Any, Final
 
 import pandas as pd
 
@@ -33,6 +33,9 @@ CONFIDENCE: Final = "confidence"  # "billing:0.91|delivery:0.77"
 # JSON list with one object per mention: touchpoint, sentiment, confidence,
 # sentiment_confidence and evidence spans [{"text", "start", "end"}] into `clean_text`.
 MENTIONS: Final = "mentions"
+NEEDS_REVIEW: Final = "needs_review"  # True when a label lies in the model's uncertain band
+REVIEW_REASON: Final = "review_reason"  # why, e.g. "parking 0.41 just below its threshold 0.45"
+EXPLANATION: Final = "explanation"  # with --explain: "billing: charge, twice | parking: car park"
 
 # Row statuses.
 STATUS_OK: Final = "ok"
@@ -55,7 +58,9 @@ MENTION_COLUMNS: Final = (
 SENTIMENT_LABELS: Final = ("negative", "neutral", "positive")
 
 # Columns touchtext adds to classified output; clashing input columns are renamed.
-ADDED_COLUMNS: Final = (ROW_ID, *CLEANING_COLUMNS, STATUS, STATUS_REASON, TOUCHPOINTS, SENTIMENTS, CONFIDENCE, MENTIONS)
+CLASSIFICATION_COLUMNS: Final = (STATUS, STATUS_REASON, TOUCHPOINTS, SENTIMENTS, CONFIDENCE, MENTIONS, NEEDS_REVIEW,
+                                  REVIEW_REASON)  # fmt: skip
+ADDED_COLUMNS: Final = (ROW_ID, *CLEANING_COLUMNS, *CLASSIFICATION_COLUMNS, EXPLANATION)
 
 
 def require_columns(classified: pd.DataFrame, columns: tuple[str, ...]) -> None:
@@ -91,3 +96,33 @@ def mention_table(classified: pd.DataFrame) -> pd.DataFrame:
                  first.get("text", ""), first.get("start"), first.get("end"))
             )  # fmt: skip
     return pd.DataFrame(rows, columns=list(MENTION_COLUMNS))
+
+
+SENTENCE_COLUMNS: Final = (ROW_ID, "start", "end", "sentence", "touchpoints", "sentiments")
+
+
+def sentence_table(classified: pd.DataFrame) -> pd.DataFrame:
+    """One row per item sentence that speaks of a touchpoint: its span in `clean_text`, the
+    touchpoints it was assigned and its own sentiment towards each (from the evidence in MENTIONS).
+
+    Example:
+        >>> sentence_table(classify(df)).head(3)  # doctest: +SKIP
+    """
+    require_columns(classified, (ROW_ID, MENTIONS))
+    rows: dict[tuple[Any, int, int], dict[str, Any]] = {}
+    for row_id, cell in zip(classified[ROW_ID], classified[MENTIONS], strict=True):
+        if not isinstance(cell, str) or not cell.strip():
+            continue
+        for m in json.loads(cell):
+            for e in m.get("evidence") or []:
+                key = (row_id, int(e["start"]), int(e["end"]))
+                entry = rows.setdefault(key, {"sentence": e.get("text", ""), "labels": []})
+                entry["labels"].append((m["touchpoint"], e.get("sentiment", m["sentiment"])))
+    records = [
+        (row_id, start, end, entry["sentence"], "|".join(t for t, _ in entry["labels"]),
+         "|".join(f"{t}:{mood}" for t, mood in entry["labels"]))
+        for (row_id, start, end), entry in rows.items()
+    ]  # fmt: skip
+    order = {row_id: i for i, row_id in enumerate(classified[ROW_ID])}
+    records.sort(key=lambda r: (order[r[0]], r[1]))
+    return pd.DataFrame(records, columns=list(SENTENCE_COLUMNS))
