@@ -84,6 +84,8 @@ class ModelSettings:
     # (held-out accuracy 0.716 without vs 0.719 with, within noise at 744 pairs; 0.731 vs 0.719
     # in a words-only variant), at several times the cost: sentiment reads word n-grams only.
     sentiment_char_ngrams: bool = False
+    # Touchpoints without character n-grams: held-out macro-F1 0.669 instead of 0.687, 1.7x faster to predict.
+    touchpoint_char_ngrams: bool = True
     # Which sentences are evidence: scored by the full touchpoint classifier ("full") or by its
     # word-n-gram part only ("words": no character n-grams per sentence).
     relevance: Literal["full", "words"] = "words"
@@ -417,7 +419,7 @@ class TouchpointModel(BaseEstimator):
         items = [all_items[k] for k in known]
         gold = [labels[k] or {} for k in known]
         Y = self._label_matrix(gold)
-        self.features_ = _text_features(s)
+        self.features_ = _text_features(s, chars=s.touchpoint_char_ngrams)
         X = sparse.csr_matrix(
             self.features_.fit_transform(self._frame([a.lemmas for a in items], [a.text for a in items]))
         )
