@@ -9,7 +9,7 @@ from tests.conftest import DATA, ROOT, run_cli
 from touchtext.pipeline import SUMMARY_FILES
 
 SAMPLES = ROOT / "data" / "samples"
-COMMANDS = ["run", "classify", "clean", "summarize", "train", "evaluate"]
+COMMANDS = ["run", "classify", "clean", "summarize", "train", "evaluate", "check-labels"]
 
 
 def test_version():
@@ -251,3 +251,18 @@ def test_bad_label_files_exit_2_naming_the_rows(tmp_path, labeled_corpus, cell, 
     assert result.returncode == 2 and result.stdout == ""
     assert re.search(message, result.stderr), result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "m").exists()
+
+
+def test_check_labels_reports_rows_then_likely_mislabeled_items(tmp_path):
+    gym = ("--text-col", "comment", "--labels-col", "tags", "--sentiment-col", "mood",
+           "--taxonomy", str(DATA / "gym_taxonomy.toml"))  # fmt: skip
+    broken = tmp_path / "broken.csv"
+    pd.read_csv(DATA / "gym_labels.csv").assign(tags=lambda d: d["tags"].where(d.index != 4, "clases")).to_csv(
+        broken, index=False
+    )
+    bad = run_cli("check-labels", "--data", str(broken), *gym)
+    assert bad.returncode == 2 and "error: broken.csv row 5: unknown touchpoint 'clases'" in bad.stdout
+    out = tmp_path / "issues.csv"
+    good = run_cli("check-labels", "--data", str(DATA / "gym_labels.csv"), *gym, "--out", str(out))
+    assert good.returncode == 0, good.stderr
+    assert "Format: 0 error(s)" in good.stdout and "Likely mislabeled:" in good.stdout and out.exists()

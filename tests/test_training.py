@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -8,6 +9,7 @@ from touchtext.training import (
     assign_split,
     cleaned_texts,
     evaluate,
+    find_label_errors,
     label_problems,
     load_labeled,
     parse_label_cell,
@@ -184,3 +186,22 @@ def test_evaluate_reports_confused_pairs_and_sentiment_confusion(gym):
     assert sum(sum(row.values()) for row in confusion.values()) == metrics["sentiment_pairs"]
     for pair in metrics["confused_pairs"]:
         assert pair["gold"] != pair["predicted"] and pair["items"] > 0
+
+
+def test_planted_label_errors_are_found(labeled_corpus, taxonomy):
+    """5% of the corpus's items get one touchpoint swapped for a wrong one; most are flagged."""
+    rng = np.random.default_rng(1)
+    labels = labeled_corpus["labels"].tolist()
+    planted = rng.choice([i for i, gold in enumerate(labels) if gold], size=len(labels) // 20, replace=False)
+    for i in planted:
+        gold = dict(labels[i])
+        sentiment = gold.pop(rng.choice(list(gold)))
+        gold[rng.choice([t for t in taxonomy.ids if t not in labels[i]])] = sentiment
+        labels[i] = gold
+    issues = find_label_errors(labeled_corpus.assign(labels=labels), taxonomy=taxonomy)
+    found = set(issues["id"]) & set(labeled_corpus.iloc[planted]["id"])
+    print(f"planted {len(planted)}, found {len(found)}, flagged {len(issues)} of {len(labels)}")
+    assert len(found) >= 0.7 * len(planted)  # most are found...
+    assert len(issues) <= 0.25 * len(labels)  # ...without flagging everything
+    row = issues[issues["id"].isin(found)].iloc[0]
+    assert row["suggested_labels"] != row["labels"] and 0.95 <= row["confidence"] <= 1

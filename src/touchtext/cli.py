@@ -349,6 +349,52 @@ def train_command(
     click.echo(f"\nSaved model and its card (model_card.json, model_card.md) to {out_dir}")
 
 
+@cli.command("check-labels")
+@click.option("--data", "data_paths", required=True, multiple=True, type=_path_in,
+              help="Labeled file or folder of files (repeatable).")  # fmt: skip
+@click.option("--taxonomy", "taxonomy_file", type=_path_in, help="Taxonomy TOML (default: the shipped one).")
+@click.option("--out", "out_file", type=_path_in, help="Write every problem and likely mislabeled item to this CSV.")
+@click.option("--min-confidence", default=0.95, show_default=True,
+              help="How sure the out-of-fold model must be to call a label wrong.")  # fmt: skip
+@click.option("--top", default=20, show_default=True, help="Likely mislabeled items to print.")
+@_label_options
+def check_labels_command(
+    data_paths: tuple[Path, ...],
+    taxonomy_file: Path | None,
+    out_file: Path | None,
+    min_confidence: float,
+    top: int,
+    text_col: str,
+    labels_col: str,
+    sentiment_col: str | None,
+) -> None:
+    """Find label problems: bad cells by row, and items a cross-validated model says are mislabeled.
+
+    Example: touchtext check-labels --data labels.csv --out to_review.csv
+    """
+    import pandas as pd
+
+    from .io import write_csv
+    from .report import render_label_check
+    from .taxonomy import load_taxonomy
+    from .training import check_labels_file
+
+    problems, issues = check_labels_file(
+        list(data_paths),
+        text_column=text_col,
+        labels_column=labels_col,
+        sentiment_column=sentiment_col,
+        taxonomy=load_taxonomy(taxonomy_file),
+        min_confidence=min_confidence,
+    )
+    click.echo(render_label_check(problems, issues, top=top))
+    if out_file is not None:
+        write_csv(pd.concat([problems.assign(kind="format"), issues.assign(kind="likely_mislabeled")]), out_file)
+        click.echo(f"\nWrote {out_file}")
+    if (problems["severity"] == "error").any():
+        raise click.exceptions.Exit(EXIT_USER_ERROR)
+
+
 @cli.command("evaluate")
 @click.option("--model", "model_dir", type=_path_in, help="Model folder (default: the shipped model).")
 @click.option(

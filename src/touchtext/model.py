@@ -300,7 +300,7 @@ class TouchpointModel(BaseEstimator):
     def __getstate__(self) -> dict[str, Any]:
         """Pickle without caches (spaCy pipeline, feature names, relevance weights): rebuilt on use."""
         state = dict(super().__getstate__())
-        for cache in ("_processor", "_names", "_word_weights"):
+        for cache in ("_processor", "_names", "_word_weights", "oof_proba_", "oof_rows_"):
             state.pop(cache, None)
         return state
 
@@ -447,6 +447,10 @@ class TouchpointModel(BaseEstimator):
             oof[:, trainable] = cross_val_predict(binary(), X, single, cv=folds, method="predict_proba")[:, 1:]
         self.calibration_ = _fit_platt(Y, oof)
         calibrated = _apply_platt(oof, self.calibration_)
+        # Out-of-fold probabilities of the items whose touchpoints are known (rows in `fit` order
+        # of those items): what label checking compares labels with. Not saved with the model.
+        self.oof_proba_ = calibrated
+        self.oof_rows_ = np.asarray(known)
         self.thresholds_ = _tune_thresholds(Y, calibrated)
         self.thresholds_[seen == 0] = 1.01  # never predict a touchpoint the data never showed
         self.thresholds_[seen == len(Y)] = 0.0  # in every training item: always predicted

@@ -16,7 +16,13 @@ from .taxonomy import JourneyStage, Taxonomy
 if TYPE_CHECKING:
     from .summaries import SummaryTables
 
-__all__ = ["render_metrics", "render_report_html", "render_summary_markdown", "render_terminal_table"]
+__all__ = [
+    "render_label_check",
+    "render_metrics",
+    "render_report_html",
+    "render_summary_markdown",
+    "render_terminal_table",
+]
 
 
 def _shorten(text: object, width: int) -> str:
@@ -378,4 +384,19 @@ def render_training_report(card: dict[str, Any]) -> str:
     if cv:
         lines += [render_metrics(cv, f"{cv['folds']}-fold cross-validation on the training items:"), ""]
     lines.append(render_metrics(card.get("metrics") or {}, "Held-out test split:"))
+    return "\n".join(lines)
+
+
+def render_label_check(problems: pd.DataFrame, issues: pd.DataFrame, top: int = 20) -> str:
+    """What `touchtext check-labels` prints: format problems by row, then likely mislabeled items."""
+    errors = problems[problems["severity"] == "error"]
+    lines = [f"Format: {len(errors)} error(s), {len(problems) - len(errors)} warning(s)."]
+    lines += [f"  {r.severity}: {r.file} row {r.row}: {r.problem}" for r in problems.head(top).itertuples(index=False)]
+    if not errors.empty:
+        lines.append("Fix the errors first; likely mislabeled items are looked for once the file loads.")
+        return "\n".join(lines)
+    lines.append(f"\nLikely mislabeled: {len(issues)} item(s) (the cross-validated model confidently disagrees).")
+    for r in issues.head(top).itertuples(index=False):
+        lines.append(f"  {r.file} row {r.row} ({r.confidence:.2f}): {_shorten(r.text, 70)}")
+        lines.append(f"      {r.labels}  ->  {r.suggested_labels}   [{r.problem}]")
     return "\n".join(lines)

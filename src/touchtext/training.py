@@ -33,8 +33,10 @@ __all__ = [
     "LABELED_FORMATS",
     "TrainResult",
     "assign_split",
+    "check_labels_file",
     "evaluate",
     "evaluate_file",
+    "find_label_errors",
     "label_problems",
     "load_labeled",
     "parse_label_cell",
@@ -527,3 +529,88 @@ def train_file(
     result = train(labeled, taxonomy=taxonomy, name=name)
     save_model(result.model, result.card, out_dir)
     return result
+
+
+LABEL_ISSUE_COLUMNS = ("file", "row", "id", "text", "labels", "suggested_labels", "problem", "confidence")
+
+
+def find_label_errors(
+    labeled: pd.DataFrame,
+    *,
+    taxonomy: Taxonomy | None = None,
+    settings: ModelSettings | None = None,
+    min_confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Items whose labels are likely wrong: the model, trained on every *other* fold, confidently
+    disagrees with them (out-of-fold calibrated probability of a touchpoint >= `min_confidence`
+    where it is not labeled, or <= 1 - `min_confidence` where it is). One row per item, most
+    confident first, with the suggested label cell (labels added or removed as the model says).
+    With 5% of the corpus's items given a wrong touchpoint, the default 0.95 finds 88% of them
+    while flagging 15% of items (tests/test_training.py plants them).
+
+    Uses all rows whatever their split: checking labels is not evaluating the model.
+
+    Example:
+        >>> find_label_errors(load_labeled("data/labeled")).head()  # doctest: +SKIP
+    """
+    taxonomy = taxonomy or load_taxonomy()
+    known = labeled[labeled["touchpoints_known"]] if "touchpoints_known" in labeled.columns else labeled
+    _check_label_support(known, taxonomy)
+    model = TouchpointModel(touchpoint_ids=taxonomy.ids, settings=settings).fit(
+        cleaned_texts(known), known["labels"].tolist()
+    )
+    proba = model.oof_proba_
+    rows = []
+    for k, row in enumerate(known.itertuples(index=False)):
+        gold = dict(row.labels)
+        suggested = dict(gold)
+        reasons, confidences = [], []
+        for j, tp in enumerate(taxonomy.ids):
+            p = float(proba[k, j])
+            if tp in gold and p <= 1 - min_confidence:
+                suggested.pop(tp)
+                reasons.append(f"probably not about {tp} ({p:.2f})")
+                confidences.append(1 - p)
+            elif tp not in gold and p >= min_confidence:
+                suggested[tp] = None
+                reasons.append(f"probably also about {tp} ({p:.2f})")
+                confidences.append(p)
+        if reasons:
+            rows.append({
+                "file": getattr(row, "label_file", None), "row": getattr(row, "label_row", None), "id": row.id,
+                "text": row.text, "labels": _label_cell(gold), "suggested_labels": _label_cell(suggested),
+                "problem": "; ".join(reasons), "confidence": round(max(confidences), 4),
+            })  # fmt: skip
+    out = pd.DataFrame(rows, columns=list(LABEL_ISSUE_COLUMNS))
+    return out.sort_values("confidence", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _label_cell(labels: Mapping[str, str | None]) -> str:
+    """A label cell as written in labeled files (`none` when empty)."""
+    return "|".join(f"{t}:{s}" if s else t for t, s in labels.items()) or "none"
+
+
+def check_labels_file(
+    path: str | Path | Sequence[str | Path],
+    *,
+    text_column: str = "text",
+    labels_column: str = "labels",
+    sentiment_column: str | None = None,
+    taxonomy: Taxonomy | None = None,
+    min_confidence: float = 0.95,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What `touchtext check-labels` reports: format problems (`label_problems`) and, when there
+    are no errors, likely mislabeled items (`find_label_errors`)."""
+    problems = label_problems(
+        path, text_column=text_column, labels_column=labels_column, sentiment_column=sentiment_column,
+        taxonomy=taxonomy,
+    )  # fmt: skip
+    if (problems["severity"] == "error").any():
+        return problems, pd.DataFrame(columns=list(LABEL_ISSUE_COLUMNS))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LabelWarning)  # already in `problems`
+        labeled = load_labeled(
+            path, text_column=text_column, labels_column=labels_column, sentiment_column=sentiment_column,
+            taxonomy=taxonomy,
+        )  # fmt: skip
+    return problems, find_label_errors(labeled, taxonomy=taxonomy, min_confidence=min_confidence)
