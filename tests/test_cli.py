@@ -9,7 +9,7 @@ from tests.conftest import DATA, ROOT, run_cli
 from touchtext.pipeline import SUMMARY_FILES
 
 SAMPLES = ROOT / "data" / "samples"
-COMMANDS = ["run", "classify", "clean", "summarize", "train", "evaluate", "check-labels"]
+COMMANDS = ["run", "classify", "clean", "summarize", "train", "evaluate", "check-labels", "bootstrap", "suggest"]
 
 
 def test_version():

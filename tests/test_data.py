@@ -37,14 +37,17 @@ def near_duplicate_pairs(texts_a, texts_b=None, threshold=0.6):
     return pairs
 
 
-def test_corpus_size_and_mix(labeled_corpus):
-    assert len(labeled_corpus) >= 1500
+def test_corpus_size_and_mix(labeled_corpus, taxonomy):
+    assert len(labeled_corpus) >= 3000
     sources = labeled_corpus["source"].value_counts(normalize=True)
     assert set(sources.index) == {"review", "ticket", "transcript"}
-    assert sources["review"] > 0.3 and sources["ticket"] > 0.25 and sources["transcript"] > 0.2
+    assert abs(sources["review"] - 0.40) < 0.03 and abs(sources["ticket"] - 0.35) < 0.03
+    assert abs(sources["transcript"] - 0.25) < 0.03
     assert labeled_corpus["industry"].nunique() >= 8
     multi = labeled_corpus["labels"].map(len) >= 2
     assert multi.mean() >= 0.30
+    per_touchpoint = Counter(t for labels in labeled_corpus["labels"] for t in labels)
+    assert all(per_touchpoint[t] >= 120 for t in taxonomy.ids), per_touchpoint
 
 
 def test_held_out_split(labeled_corpus, taxonomy):

@@ -395,6 +395,53 @@ def check_labels_command(
         raise click.exceptions.Exit(EXIT_USER_ERROR)
 
 
+@cli.command("bootstrap")
+@click.option("--taxonomy", "taxonomy_file", type=_path_in, help="Taxonomy TOML with `seeds` per touchpoint.")
+@click.option("--data", "data_path", required=True, type=_path_in, help="Unlabeled feedback export.")
+@click.option("--out", "out_dir", required=True, type=_path_in, help="Folder for the model and weak_labels.csv.")
+@click.option("--text-col", help="Column holding the feedback text (detected if omitted).")
+@click.option("--rounds", default=2, show_default=True, help="Self-training rounds after the seed-term model.")
+def bootstrap_command(
+    taxonomy_file: Path | None, data_path: Path, out_dir: Path, text_col: str | None, rounds: int
+) -> None:
+    """Train a first model with no labels: seed-term weak labels, then self-training.
+
+    Example: touchtext bootstrap --taxonomy mine.toml --data unlabeled.csv --out models/start
+    """
+    from .labeling import bootstrap_file
+    from .taxonomy import load_taxonomy
+
+    result = bootstrap_file(data_path, out_dir, taxonomy=load_taxonomy(taxonomy_file), text_column=text_col,
+                            rounds=rounds)  # fmt: skip
+    matched = sum(1 for labels in result.weak_labels if labels)
+    click.echo(f"Seed terms matched {matched} of {len(result.weak_labels)} items.")
+    for r in result.rounds:
+        click.echo(f"  round {r['round']}: trained on {r['training_items']} items")
+    click.echo(f"Saved model and weak_labels.csv to {out_dir} (load it with --model {out_dir} --trust-model)")
+
+
+@cli.command("suggest")
+@click.option("--data", "data_path", required=True, type=_path_in, help="Unlabeled feedback export.")
+@click.option("-n", "n", default=200, show_default=True, help="How many items to label next.")
+@click.option("--out", "out_file", required=True, type=_path_in, help="CSV of items to label, pre-filled.")
+@click.option("--model", "model_dir", type=_path_in, help="Model folder or registered version (default: current).")
+@click.option("--trust-model", is_flag=True, help="Load a --model folder that is neither registered nor shipped.")
+@click.option("--text-col", help="Column holding the feedback text (detected if omitted).")
+def suggest_command(
+    data_path: Path, n: int, out_file: Path, model_dir: Path | None, trust_model: bool, text_col: str | None
+) -> None:
+    """Pick the items whose labels would teach the model most, pre-filled with its guesses.
+
+    Example: touchtext suggest --data unlabeled.csv -n 200 --out to_label.csv
+    """
+    from .labeling import suggest_file
+    from .registry import load_trusted
+
+    model, _ = load_trusted(model_dir, trust=trust_model)
+    picked = suggest_file(model, data_path, n, out_file, text_column=text_col)
+    click.echo(f"Wrote {len(picked)} items to {out_file}: correct the `labels` column, then train on it.")
+
+
 @cli.command("evaluate")
 @click.option("--model", "model_dir", type=_path_in, help="Model folder (default: the shipped model).")
 @click.option(

@@ -23,7 +23,6 @@ refused when its files no longer match the sha256 the registry recorded.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -39,7 +38,7 @@ import pandas as pd
 
 from .errors import ModelError, RegistryError, RegistryLockedError, UntrustedModelError
 from .io import write_text
-from .model import CARD_FILE, CARD_MARKDOWN, MODEL_FILE, default_model_path, load_model, save_model
+from .model import CARD_FILE, CARD_MARKDOWN, MODEL_FILE, default_model_path, file_sha256, load_model, save_model
 
 if TYPE_CHECKING:
     from .model import TouchpointModel
@@ -81,14 +80,6 @@ def registry_root(root: str | Path | None = None) -> Path:
     return Path(os.environ.get(REGISTRY_ENV) or "models")
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -124,7 +115,7 @@ def _card_mismatch(folder: Path) -> str | None:
         card = json.loads((folder / CARD_FILE).read_text("utf-8"))
     except (OSError, json.JSONDecodeError):
         return None  # load_model reports a missing or unreadable card with its own message
-    actual = _sha256(folder / MODEL_FILE)
+    actual = file_sha256(folder / MODEL_FILE)
     if isinstance(card, dict) and card.get("model_sha256") == actual:
         return None
     claimed = card.get("model_sha256") if isinstance(card, dict) else None
@@ -235,7 +226,7 @@ class ModelRegistry:
                     f"{file} is missing, though {self.file} registers version {version}; restore the folder "
                     "or promote another version (`touchtext models list`)."
                 )
-            actual = _sha256(file)
+            actual = file_sha256(file)
             if actual != record[key]:
                 raise UntrustedModelError(
                     f"{file} has sha256 {actual[:12]}... but {self.file} recorded {record[key][:12]}... for "
@@ -428,8 +419,8 @@ class ModelRegistry:
             }
         return {
             "path": f"{VERSIONS_DIR}/{version}",
-            "model_sha256": _sha256(folder / MODEL_FILE),
-            "card_sha256": _sha256(folder / CARD_FILE),
+            "model_sha256": file_sha256(folder / MODEL_FILE),
+            "card_sha256": file_sha256(folder / CARD_FILE),
             "registered_at": _now(),
             "origin": origin,
             "card": {
@@ -516,9 +507,9 @@ def resolve_model(
         raise ModelError(problem)
     if trust:
         return folder
-    sha = _sha256(folder / MODEL_FILE)
+    sha = file_sha256(folder / MODEL_FILE)
     default = default_model_path() / MODEL_FILE
-    if default.is_file() and sha == _sha256(default):
+    if default.is_file() and sha == file_sha256(default):
         return folder
     if reg.find(sha) is not None:
         return folder

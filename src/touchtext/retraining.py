@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import time
-import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -29,7 +28,7 @@ from scipy.stats import chi2_contingency, fisher_exact, ks_2samp
 
 from . import schema
 from .cleaning import clean
-from .errors import InputError, LabelError, LabelWarning, ModelError
+from .errors import InputError, LabelError, ModelError
 from .io import detect_text_column, read_table
 from .model import TouchpointModel, load_model
 from .registry import DEFAULT_LOCK_TIMEOUT, PROFILE_FILE, ModelRegistry, resolve_model
@@ -40,8 +39,7 @@ from .training import (
     cleaned_texts,
     data_fingerprint,
     evaluate,
-    label_problems,
-    load_labeled,
+    load_checked,
     train,
 )
 
@@ -137,24 +135,15 @@ def check_labels(
         >>> labeled, problems = check_labels(["data/labeled", "new.jsonl"])  # doctest: +SKIP
     """
     taxonomy = taxonomy or load_taxonomy()
-    found = label_problems(
+    labeled, found = load_checked(
         list(paths),
         text_column=text_column,
         labels_column=labels_column,
         sentiment_column=sentiment_column,
         taxonomy=taxonomy,
     )
-    if (found["severity"] == "error").any():
+    if labeled is None:
         return None, found.reset_index(drop=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", LabelWarning)  # already in `found`
-        labeled = load_labeled(
-            list(paths),
-            text_column=text_column,
-            labels_column=labels_column,
-            sentiment_column=sentiment_column,
-            taxonomy=taxonomy,
-        )
     support = pd.DataFrame(_support_problems(labeled, taxonomy), columns=found.columns)
     problems = pd.concat([found, support], ignore_index=True) if len(support) else found.reset_index(drop=True)
     ok = not (problems["severity"] == "error").any()

@@ -36,6 +36,7 @@ class Touchpoint:
     description: str
     stage: JourneyStage
     facing: Facing
+    seeds: tuple[str, ...] = ()  # words and phrases that signal the touchpoint (for `touchtext bootstrap`)
 
 
 @dataclass(frozen=True)
@@ -97,12 +98,16 @@ def _parse_touchpoint(raw: object, index: int, source: str) -> Touchpoint:
         raise TaxonomyError(
             f"{source}: touchpoint {tid!r} has facing {raw['facing']!r}; valid values: {', '.join(_FACINGS)}."
         )
+    seeds = raw.get("seeds", [])
+    if not isinstance(seeds, list | tuple) or not all(isinstance(x, str) and x.strip() for x in seeds):
+        raise TaxonomyError(f"{source}: touchpoint {tid!r} has seeds that are not a list of words or phrases.")
     return Touchpoint(
         id=tid,
         name=str(raw["name"]),
         description=str(raw.get("description", "")),
         stage=raw["stage"],
         facing=raw["facing"],
+        seeds=tuple(x.strip() for x in seeds),
     )
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "evaluate_file",
     "find_label_errors",
     "label_problems",
+    "load_checked",
     "load_labeled",
     "parse_label_cell",
     "parse_sentiment",
@@ -285,12 +286,34 @@ def load_labeled(
     """
     out, problems = _read_and_check(path, text_column, labels_column, sentiment_column, taxonomy)
     _raise_on_errors(problems)
+    return _with_split(out)
+
+
+def _with_split(out: pd.DataFrame) -> pd.DataFrame:
+    """Rows without a valid split get the hash-based one."""
     if "split" not in out.columns:
         out["split"] = assign_split(out["id"].astype(str).tolist())
     else:
         missing_split = out["split"].isna() | ~out["split"].isin(["train", "test"])
         out.loc[missing_split, "split"] = assign_split(out.loc[missing_split, "id"].astype(str).tolist())
     return out.reset_index(drop=True)
+
+
+def load_checked(
+    path: str | Path | Sequence[str | Path],
+    *,
+    text_column: str = "text",
+    labels_column: str = "labels",
+    sentiment_column: str | None = None,
+    taxonomy: Taxonomy | None = None,
+) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """Like `load_labeled` but never raises for label problems: the rows (None when any
+    problem is an error) and every problem as a table (PROBLEM_COLUMNS)."""
+    out, problems = _read_and_check(path, text_column, labels_column, sentiment_column, taxonomy)
+    table = pd.DataFrame(problems, columns=list(PROBLEM_COLUMNS))
+    if (table["severity"] == "error").any():
+        return None, table
+    return _with_split(out), table
 
 
 def data_fingerprint(labeled: pd.DataFrame) -> str:
@@ -601,16 +624,10 @@ def check_labels_file(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What `touchtext check-labels` reports: format problems (`label_problems`) and, when there
     are no errors, likely mislabeled items (`find_label_errors`)."""
-    problems = label_problems(
+    labeled, problems = load_checked(
         path, text_column=text_column, labels_column=labels_column, sentiment_column=sentiment_column,
         taxonomy=taxonomy,
     )  # fmt: skip
-    if (problems["severity"] == "error").any():
+    if labeled is None:
         return problems, pd.DataFrame(columns=list(LABEL_ISSUE_COLUMNS))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", LabelWarning)  # already in `problems`
-        labeled = load_labeled(
-            path, text_column=text_column, labels_column=labels_column, sentiment_column=sentiment_column,
-            taxonomy=taxonomy,
-        )  # fmt: skip
     return problems, find_label_errors(labeled, taxonomy=taxonomy, min_confidence=min_confidence)
