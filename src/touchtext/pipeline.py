@@ -236,20 +236,41 @@ def run(
     classified = classify(
         read_table(input_path), text_column=text_column, model=fitted, source=source, cleaning=cleaning
     )
-    counts = SummaryCounts.from_classified(
-        classified, taxonomy=taxonomy, date_column=date_column, score_column=score_column, segments=segments
-    )
-    tables = counts.finalize(period=period)
     out = Path(out_dir)
     outputs = {
         "classified.csv": write_csv(classified, out / "classified.csv"),
         "mentions.csv": write_csv(mentions(classified), out / "mentions.csv"),
         "sentences.csv": write_csv(schema.sentence_table(classified), out / "sentences.csv"),
     }
-    written, alert_table = write_summaries(
-        tables, out, taxonomy=taxonomy, input_name=Path(input_path).name, model_name=card.get("name", ""), alert=alert
+    result = _summarize_and_write(
+        classified, out, taxonomy=taxonomy, input_name=Path(input_path).name, model_name=card.get("name", ""),
+        date_column=date_column, period=period, score_column=score_column, segments=segments, alert=alert,
+    )  # fmt: skip
+    return RunResult(classified, result.tables, outputs | result.outputs, result.alerts)
+
+
+def _summarize_and_write(
+    classified: pd.DataFrame,
+    out_dir: Path,
+    *,
+    taxonomy: Taxonomy,
+    input_name: str,
+    model_name: str = "",
+    date_column: str | None,
+    period: Period | None,
+    score_column: str | None,
+    segments: tuple[str, ...],
+    alert: bool,
+) -> RunResult:
+    """Count, finalize and write the summary files of classified rows (shared by run and summarize_file)."""
+    counts = SummaryCounts.from_classified(
+        classified, taxonomy=taxonomy, date_column=date_column, score_column=score_column, segments=segments
     )
-    return RunResult(classified=classified, tables=tables, outputs=outputs | written, alerts=alert_table)
+    tables = counts.finalize(period=period)
+    outputs, alert_table = write_summaries(
+        tables, out_dir, taxonomy=taxonomy, input_name=input_name, model_name=model_name, alert=alert
+    )
+    return RunResult(classified=classified, tables=tables, outputs=outputs, alerts=alert_table)
 
 
 def summarize_file(
@@ -273,12 +294,7 @@ def summarize_file(
     numeric_ids = pd.to_numeric(classified[schema.ROW_ID], errors="coerce")
     if numeric_ids.notna().all() and (numeric_ids % 1 == 0).all():  # touchtext's own 1-based row ids
         classified[schema.ROW_ID] = numeric_ids.astype("int64")
-    taxonomy = taxonomy or load_taxonomy()
-    counts = SummaryCounts.from_classified(
-        classified, taxonomy=taxonomy, date_column=date_column, score_column=score_column, segments=segments
-    )
-    tables = counts.finalize(period=period)
-    outputs, alert_table = write_summaries(
-        tables, out_dir, taxonomy=taxonomy, input_name=Path(classified_path).name, alert=alert
-    )
-    return RunResult(classified=classified, tables=tables, outputs=outputs, alerts=alert_table)
+    return _summarize_and_write(
+        classified, Path(out_dir), taxonomy=taxonomy or load_taxonomy(), input_name=Path(classified_path).name,
+        date_column=date_column, period=period, score_column=score_column, segments=segments, alert=alert,
+    )  # fmt: skip
