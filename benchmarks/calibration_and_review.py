@@ -37,17 +37,16 @@ def main() -> None:
     texts = cleaned_texts(test)
     ids = list(model.touchpoint_ids)
     truth = np.array([[int(t in labels) for t in ids] for labels in test["labels"]])
-    items = model._analyze(texts)
-    X = model.features_.transform(model._frame([a.lemmas for a in items], [a.text for a in items]))
-    raw = model._raw_proba(X)
-    calibrated = model._calibrated(raw)
+    predictions = model.predict_items(texts)
+    calibrated = np.array([p.probabilities for p in predictions])
+    items = model._analyze(texts)  # raw scores are internal: recomputed here for the comparison only
+    raw = model._raw_proba(model.features_.transform(model._frame([a.lemmas for a in items], [a.text for a in items])))
     print(f"Held-out items: {len(test)}; model {card['name']} ({card['created_at']})\n")
     print("| probabilities | Brier | ECE (10 bins) |\n|---|---:|---:|")
     for name, proba in (("raw classifier output", raw), ("calibrated (reported)", calibrated)):
         brier = float(np.mean((proba - truth) ** 2))
         print(f"| {name} | {brier:.4f} | {expected_calibration_error(proba.ravel(), truth.ravel()):.4f} |")
 
-    predictions = model.predict_items(texts)
     flagged = np.array([p.needs_review for p in predictions])
     exact = np.array(
         [

@@ -48,6 +48,21 @@ def cli(debug: bool) -> None:
     """
 
 
+def _model_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--model and --trust-model, shared by every command that loads a model."""
+    command = click.option(
+        "--trust-model",
+        is_flag=True,
+        help="Load a --model folder that is neither registered nor the shipped default (model files run code).",
+    )(command)
+    return click.option(
+        "--model",
+        "model_dir",
+        type=_path_in,
+        help="Model folder or registered version (default: the registry's current, else the shipped model).",
+    )(command)
+
+
 def _cleaning_options(command: Callable[..., None]) -> Callable[..., None]:
     """--source, --keep-pii and --clean-config, shared by every command that cleans text."""
     command = click.option(
@@ -148,12 +163,7 @@ def clean_command(
 @click.argument("input_path", metavar="INPUT", type=_path_in)
 @click.option("--out", "out_dir", required=True, type=_path_in, help="Folder for the outputs (created if needed).")
 @click.option("--text-col", help="Column holding the feedback text (detected if omitted).")
-@click.option("--model", "model_dir", type=_path_in, help="Model folder (default: the shipped model).")
-@click.option(
-    "--trust-model",
-    is_flag=True,
-    help="Load a --model folder that is neither registered nor the shipped default (model files run code).",
-)
+@_model_options
 @click.option("--top", default=10, show_default=True, help="How many pain points to print.")
 @click.option("--quiet", is_flag=True, help="Print nothing on success.")
 @_summary_options
@@ -213,12 +223,7 @@ def _print_run(result: RunResult, seconds: float, top: int) -> None:
 @click.argument("input_path", metavar="INPUT", type=_path_in)
 @click.option("--out", "out_file", required=True, type=_path_in, help="CSV file to write.")
 @click.option("--text-col", help="Column holding the feedback text (detected if omitted).")
-@click.option("--model", "model_dir", type=_path_in, help="Model folder (default: the shipped model).")
-@click.option(
-    "--trust-model",
-    is_flag=True,
-    help="Load a --model folder that is neither registered nor the shipped default (model files run code).",
-)
+@_model_options
 @click.option("--explain", default=0, metavar="N", help="Add an explanation column: N top terms per touchpoint.")
 @click.option("--sentences", "sentences_file", type=_path_in,
               help="Also write one row per sentence that speaks of a touchpoint to this CSV.")  # fmt: skip
@@ -424,8 +429,7 @@ def bootstrap_command(
 @click.option("--data", "data_path", required=True, type=_path_in, help="Unlabeled feedback export.")
 @click.option("-n", "n", default=200, show_default=True, help="How many items to label next.")
 @click.option("--out", "out_file", required=True, type=_path_in, help="CSV of items to label, pre-filled.")
-@click.option("--model", "model_dir", type=_path_in, help="Model folder or registered version (default: current).")
-@click.option("--trust-model", is_flag=True, help="Load a --model folder that is neither registered nor shipped.")
+@_model_options
 @click.option("--text-col", help="Column holding the feedback text (detected if omitted).")
 def suggest_command(
     data_path: Path, n: int, out_file: Path, model_dir: Path | None, trust_model: bool, text_col: str | None
@@ -443,12 +447,7 @@ def suggest_command(
 
 
 @cli.command("evaluate")
-@click.option("--model", "model_dir", type=_path_in, help="Model folder (default: the shipped model).")
-@click.option(
-    "--trust-model",
-    is_flag=True,
-    help="Load a --model folder that is neither registered nor the shipped default (model files run code).",
-)
+@_model_options
 @click.option("--data", "data_paths", required=True, multiple=True, type=_path_in,
               help="Labeled file or folder of files (repeatable).")  # fmt: skip
 @click.option("--split", help="Score only rows of this split, e.g. 'test' for the corpus's held-out rows.")
@@ -767,17 +766,7 @@ def retrain_command(
     help="The training data (its split=test rows are used); default: the profile stored with the model.",
 )
 @click.option("--text-col", help="Column holding the feedback text (detected if omitted).")
-@click.option(
-    "--model",
-    "model_dir",
-    type=_path_in,
-    help="Model folder or registry version (default: the registry's current, else the shipped model).",
-)
-@click.option(
-    "--trust-model",
-    is_flag=True,
-    help="Load a --model folder that is neither registered nor the shipped default (model files run code).",
-)
+@_model_options
 @_registry_option
 @_log_format_option
 def drift_command(

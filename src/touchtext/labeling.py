@@ -117,12 +117,8 @@ class BootstrapResult:
 def _confident(model: TouchpointModel, texts: Sequence[str], margin: float) -> list[dict[str, str] | None]:
     """The model's labels for each text when every touchpoint is at least `margin` from its threshold."""
     out: list[dict[str, str] | None] = []
-    items = model._analyze(texts)
-    X = model.features_.transform(model._frame([a.lemmas for a in items], [a.text for a in items]))
-    proba = model._calibrated(model._raw_proba(X))
-    predictions = model.predict_items(texts)
-    for p, item in zip(proba, predictions, strict=True):
-        sure = bool(np.all(np.abs(p - model.thresholds_) >= margin)) and all(
+    for item in model.predict_items(texts):
+        sure = bool(np.all(np.abs(item.probabilities - model.thresholds_) >= margin)) and all(
             m.sentiment_confidence >= 0.6 for m in item.mentions
         )
         out.append({m.touchpoint: m.sentiment for m in item.mentions} if sure and item.mentions else None)
@@ -261,17 +257,15 @@ def suggest(
     if not keep:
         raise InputError("No items with text to suggest from.")
     candidates = [texts[i] for i in keep]
-    items = model._analyze(candidates)
-    X = model.features_.transform(model._frame([a.lemmas for a in items], [a.text for a in items]))
-    proba = model._calibrated(model._raw_proba(X))
     predictions = model.predict_items(candidates)
+    proba = np.array([p.probabilities for p in predictions])
     band = 0.25
     closeness = np.clip(1 - np.abs(proba - model.thresholds_) / band, 0, 1).max(axis=1)
     sentiment_doubt = np.array(
         [max((1 - m.sentiment_confidence for m in p.mentions), default=0.0) for p in predictions]
     )
     uncertainty = np.maximum(closeness, sentiment_doubt)
-    words = model.features_.named_transformers_["words"].transform([a.lemmas for a in items])
+    words = model.features_.named_transformers_["words"].transform(model.processor.lemma_strings(candidates))
     count = min(n, len(keep))
     # Cover the data: one item per cluster of similar texts (k-means on word TF-IDF), the most
     # uncertain of its cluster. Pure uncertainty sampling lost to random selection (README).

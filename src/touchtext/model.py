@@ -133,6 +133,7 @@ class ItemPrediction:
     mentions: list[Mention]
     review_reasons: list[str]
     explanations: dict[str, list[str]] = field(default_factory=dict)
+    probabilities: np.ndarray = field(default_factory=lambda: np.zeros(0))  # calibrated, per touchpoint id
 
     @property
     def needs_review(self) -> bool:
@@ -652,7 +653,7 @@ class TouchpointModel(BaseEstimator):
                 if explain
                 else {}
             )
-            out.append(ItemPrediction(mentions, self._review_reasons(p, mentions), explanations))
+            out.append(ItemPrediction(mentions, self._review_reasons(p, mentions), explanations, p))
         return out
 
     def predict(self, texts: Sequence[str]) -> list[list[Mention]]:
