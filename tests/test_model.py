@@ -170,3 +170,19 @@ def test_sentiment_only_items_teach_the_sentiment_model():
     assert set(model.sentiment_clf_.classes_) == {"negative", "neutral", "positive"}
     assert model.cv_report_["items"] == 5  # touchpoint classifier saw only the items whose touchpoints are known
     assert [m.touchpoint for m in model.predict(["the bill"])[0]] == ["billing"]  # present in every item: always
+
+
+def test_one_feature_pass_equals_the_fitted_column_transformer(shipped_model, labeled_corpus):
+    """Items and sentences share one counting pass; it must give the scikit-learn features."""
+    model, _ = shipped_model
+    texts = cleaned_texts(labeled_corpus.head(150)) + ["", "Great!", "line one\nline two. And three"]
+    items = model._analyze(texts)
+    encoded = model._encode(items)
+    expected = model.features_.transform(model._frame([a.lemmas for a in items], [a.text for a in items])).tocsr()
+    difference = abs(encoded.X - expected)
+    assert encoded.X.shape == expected.shape and difference.max() < 1e-6
+    words = model.features_.named_transformers_["words"]
+    k = 152  # "line one\nline two. And three": three sentences
+    sentences = encoded.units[encoded.sentence_rows(k)]
+    assert sentences.shape[0] == 3
+    assert abs(sentences - words.transform(items[k].sentence_lemmas)).max() < 1e-6

@@ -1,0 +1,199 @@
+"""A TF-IDF vectorizer that counts n-grams through a per-word cache.
+
+scikit-learn's `TfidfVectorizer` analyses every document from scratch: for character n-grams
+that is one dictionary lookup per character and n-gram length, in Python. Customer text repeats
+the same few thousand words, and `char_wb` n-grams never cross a word boundary, so the feature
+ids of each distinct word can be looked up once and reused. Word n-grams over whitespace tokens
+are counted with one vectorized lookup per token. The output is the same matrix scikit-learn
+computes (tested against it); fitting is scikit-learn's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import repeat
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["CachedTfidfVectorizer", "SentenceNgrams"]
+
+_MAX_CACHED_WORDS = 500_000  # the cache is cleared when it grows beyond this many words
+
+
+def _char_wb_ids(word: str, vocabulary: dict[str, int], min_n: int, max_n: int) -> list[int]:
+    """Feature ids of the `char_wb` n-grams of one word, padded with a space on each side
+    (scikit-learn's rule: a padded word shorter than n yields itself once, for the first such n)."""
+    padded = f" {word} "
+    ids = []
+    get = vocabulary.get
+    for n in range(min_n, max_n + 1):
+        if len(padded) <= n:
+            found = get(padded)
+            if found is not None:
+                ids.append(found)
+            break
+        for start in range(len(padded) - n + 1):
+            found = get(padded[start : start + n])
+            if found is not None:
+                ids.append(found)
+    return ids
+
+
+class SentenceNgrams:
+    """Analyzer of pre-tokenized text with one sentence per line: word n-grams that never cross
+    a line end, so a document's counts are the sum of its sentences' counts."""
+
+    def __init__(self, ngram_range: tuple[int, int] = (1, 2)) -> None:
+        self.ngram_range = ngram_range
+
+    def __call__(self, doc: str) -> list[str]:
+        grams: list[str] = []
+        for line in doc.split("\n"):
+            grams.extend(_ngrams(line.split(), *self.ngram_range))
+        return grams
+
+    def __repr__(self) -> str:
+        return f"SentenceNgrams(ngram_range={self.ngram_range!r})"
+
+
+def _factorize(values: Any) -> tuple[np.ndarray, Any]:
+    """Codes (int64, in first-seen order) and the distinct values, hashed in C by pandas."""
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object) if isinstance(values, list) else values)
+    return codes.astype(np.int64, copy=False), np.asarray(distinct)
+
+
+def _ngrams(tokens: list[str], min_n: int, max_n: int) -> Iterable[str]:
+    for n in range(min_n, max_n + 1):
+        yield from tokens if n == 1 else map(" ".join, zip(*(tokens[k:] for k in range(n)), strict=False))
+
+
+class CachedTfidfVectorizer(TfidfVectorizer):
+    """`TfidfVectorizer` with a fast `transform` for `char_wb` n-grams and for `SentenceNgrams`
+    (word n-grams of pre-tokenized sentences); other settings use scikit-learn's.
+
+    The word cache is not pickled and is rebuilt on use.
+
+    Example:
+        >>> vec = CachedTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit(["late parcel"])
+        >>> vec.transform(["parcel late"]).shape
+        (1, 16)
+    """
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state.pop("_word_ids", None)
+        return state
+
+    def _fast_path(self) -> str | None:
+        if self.preprocessor is not None or self.stop_words is not None or self.strip_accents is not None:
+            return None
+        if self.analyzer == "char_wb":
+            return "char_wb"
+        if isinstance(self.analyzer, SentenceNgrams):
+            return "sentences"
+        return None
+
+    def transform(self, raw_documents: Iterable[str]) -> sparse.csr_matrix:
+        """TF-IDF matrix of the documents, equal to `TfidfVectorizer.transform`."""
+        return self.weight(self.counts(raw_documents))
+
+    def counts(self, raw_documents: Iterable[str]) -> sparse.csr_matrix:
+        """Raw n-gram counts of the documents (sorted indices, no duplicates), before `weight`."""
+        check_is_fitted(self, "vocabulary_")
+        if isinstance(raw_documents, str):
+            raise ValueError("Iterable over raw text documents expected, string object received.")
+        path = self._fast_path()
+        if path is None:
+            return sparse.csr_matrix(super(TfidfVectorizer, self).transform(raw_documents))
+        docs = [d.lower() for d in raw_documents] if path == "char_wb" and self.lowercase else list(raw_documents)
+        counts = self._char_wb_counts(docs) if path == "char_wb" else self._word_counts(docs)
+        counts.sum_duplicates()
+        counts.sort_indices()
+        return counts
+
+    def _char_wb_counts(self, docs: list[str]) -> sparse.csr_matrix:
+        """n-gram counts as (documents x distinct words) @ (distinct words x n-grams): words are
+        factorized in one vectorized pass, n-grams analysed once per distinct word and cached."""
+        cache: dict[str, list[int]] | None = getattr(self, "_word_ids", None)
+        if cache is None or len(cache) > _MAX_CACHED_WORDS:
+            cache = {}
+            self._word_ids = cache
+        vocabulary, (min_n, max_n) = self.vocabulary_, self.ngram_range
+        words: list[str] = []
+        doc_sizes = []
+        for doc in docs:
+            split = doc.split()
+            words.extend(split)
+            doc_sizes.append(len(split))
+        codes, distinct = _factorize(words)
+        gram_ids: list[int] = []
+        gram_indptr = [0]
+        for word in distinct:
+            ids = cache.get(word)
+            if ids is None:
+                ids = cache[word] = _char_wb_ids(word, vocabulary, min_n, max_n)
+            gram_ids.extend(ids)
+            gram_indptr.append(len(gram_ids))
+        doc_words = sparse.csr_matrix(
+            (np.ones(len(codes), dtype=self.dtype), codes, np.concatenate([[0], np.cumsum(doc_sizes)])),
+            shape=(len(docs), len(distinct)),
+        )
+        grams = sparse.csr_matrix(
+            (np.ones(len(gram_ids), dtype=self.dtype), gram_ids, gram_indptr), shape=(len(distinct), len(vocabulary))
+        )
+        return sparse.csr_matrix(doc_words @ grams)
+
+    def _word_counts(self, docs: list[str]) -> sparse.csr_matrix:
+        """Counts of word n-grams within lines: tokens are factorized, and each distinct n-gram
+        (a key built from token codes) is looked up in the vocabulary once."""
+        tokens: list[str] = []
+        line_sizes, doc_lines = [], []
+        for doc in docs:
+            lines = doc.split("\n")
+            doc_lines.append(len(lines))
+            for line in lines:
+                split = line.split()
+                tokens.extend(split)
+                line_sizes.append(len(split))
+        codes, distinct = _factorize(tokens)
+        line_of = np.repeat(np.arange(len(line_sizes)), line_sizes)
+        doc_of = np.repeat(np.arange(len(docs)), doc_lines)[line_of]
+        get = self.vocabulary_.get
+        rows, columns = [], []
+        min_n, max_n = self.analyzer.ngram_range
+        for n in range(min_n, min(max_n, len(codes)) + 1):
+            starts = np.flatnonzero(line_of[n - 1 :] == line_of[: len(codes) - n + 1])
+            key = codes[starts]
+            for k in range(1, n):
+                key, _ = _factorize(key * len(distinct) + codes[starts + k])
+            _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+            parts = [distinct[codes[starts[first] + k]].tolist() for k in range(n)]
+            names = parts[0] if n == 1 else map(" ".join, zip(*parts, strict=True))
+            ids = np.fromiter(map(get, names, repeat(-1)), dtype=np.int64, count=len(first))[inverse]
+            keep = ids >= 0
+            rows.append(doc_of[starts[keep]])
+            columns.append(ids[keep])
+        row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        column = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
+        return sparse.csr_matrix(
+            (np.ones(len(row), dtype=self.dtype), (row, column)), shape=(len(docs), len(self.vocabulary_))
+        )
+
+    def weight(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        """Counts (changed in place) to TF-IDF as `TfidfTransformer` does it: sublinear tf, idf, norm."""
+        if self.binary:
+            counts.data.fill(1)
+        if self.sublinear_tf:
+            np.log(counts.data, counts.data)
+            counts.data += 1
+        if self.use_idf:
+            counts.data *= self.idf_[counts.indices]
+        if self.norm is not None:
+            counts = normalize(counts, norm=self.norm, copy=False)
+        return counts

@@ -1,0 +1,80 @@
+"""The cached TF-IDF vectorizer must give exactly scikit-learn's matrices, only faster."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from touchtext._features import CachedTfidfVectorizer, SentenceNgrams
+
+CUSTOMER_TEXT = [
+    "The parcel arrived late and the box was crushed!!",
+    "Refund still not processed after 3 weeks.\nCalled twice, nobody called back.",
+    "great staff, great coffee, terrible parking",
+    "",
+    "a",
+    "Ça coûte trop cher — 20 € pour le parking?",
+    "ok   ok\tok\n\n\nok",
+    "x y z",
+]
+
+
+def _as_sklearn(vectorizer: CachedTfidfVectorizer) -> TfidfVectorizer:
+    plain = copy.deepcopy(vectorizer)
+    plain.__class__ = TfidfVectorizer
+    return plain
+
+
+def _assert_same(a, b) -> None:
+    a, b = a.tocsr(), b.tocsr()
+    a.sort_indices()
+    b.sort_indices()
+    assert a.shape == b.shape
+    assert np.array_equal(a.indptr, b.indptr)
+    assert np.array_equal(a.indices, b.indices)
+    np.testing.assert_allclose(a.data, b.data, rtol=1e-6)
+
+
+@pytest.mark.parametrize("ngram_range", [(2, 5), (1, 3), (3, 3)])
+def test_char_ngrams_equal_scikit_learn(ngram_range, labeled_corpus) -> None:
+    texts = labeled_corpus["text"].tolist()[:400] + CUSTOMER_TEXT
+    vectorizer = CachedTfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range, min_df=2, sublinear_tf=True,
+                                       max_features=5000, dtype=np.float32).fit(texts)  # fmt: skip
+    unseen = labeled_corpus["text"].tolist()[400:700] + CUSTOMER_TEXT
+    _assert_same(vectorizer.transform(unseen), _as_sklearn(vectorizer).transform(unseen))
+    _assert_same(vectorizer.transform(unseen), _as_sklearn(vectorizer).transform(unseen))  # from the warm cache
+
+
+def test_sentence_ngrams_never_cross_a_line_end() -> None:
+    assert SentenceNgrams((1, 2))("the room\nbe dirty") == ["the", "room", "the room", "be", "dirty", "be dirty"]
+    assert SentenceNgrams((2, 3))("a b c") == ["a b", "b c", "a b c"]
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 2), (1, 3), (2, 2)])
+def test_word_ngrams_equal_scikit_learn_and_add_up_over_sentences(ngram_range) -> None:
+    docs = ["the room be not_clean\nthe staff be lovely !", "room be clean", "the the the room", "", "\n\n", "staff"]
+    vectorizer = CachedTfidfVectorizer(analyzer=SentenceNgrams(ngram_range), sublinear_tf=True).fit(docs)
+    _assert_same(vectorizer.transform(docs), _as_sklearn(vectorizer).transform(docs))
+    sentences = docs[0].split("\n")
+    summed = vectorizer.counts(sentences).sum(axis=0)
+    assert np.array_equal(np.asarray(summed).ravel(), vectorizer.counts(docs[:1]).toarray().ravel())
+
+
+def test_other_settings_fall_back_to_scikit_learn() -> None:
+    vectorizer = CachedTfidfVectorizer(analyzer="word", stop_words=["the"]).fit(CUSTOMER_TEXT)
+    _assert_same(vectorizer.transform(CUSTOMER_TEXT), _as_sklearn(vectorizer).transform(CUSTOMER_TEXT))
+
+
+def test_the_word_cache_is_not_pickled_and_a_string_is_refused() -> None:
+    vectorizer = CachedTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit(CUSTOMER_TEXT)
+    vectorizer.transform(CUSTOMER_TEXT)
+    assert vectorizer._word_ids
+    restored = pickle.loads(pickle.dumps(vectorizer))
+    assert not hasattr(restored, "_word_ids")
+    _assert_same(restored.transform(CUSTOMER_TEXT), vectorizer.transform(CUSTOMER_TEXT))
+    with pytest.raises(ValueError, match="Iterable over raw text documents"):
+        vectorizer.transform("one string")
