@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from touchtext._alignment import Aligned
-from touchtext.cleaning import clean, clean_text, load_cleaning_config, sentences, with_pii
+from touchtext.cleaning import CleaningSettings, clean, clean_one, clean_text, load_cleaning_config, sentences, with_pii
 from touchtext.errors import InputError
 from touchtext.transcripts import clean_turn_text, parse_turns
 
@@ -158,3 +158,80 @@ def test_raw_columns_are_redacted_too_unless_kept():
     assert out.loc[0, "body"] == "Email [EMAIL] please.\n\nJo"
     kept = clean(df, settings=with_pii(None, keep_pii=True))
     assert kept.loc[0, "body"] == df.loc[0, "body"]
+
+
+# -- limits, words and languages (issue 9) -----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("Short.", 20, "Short."),
+        ("One two three. Four five six seven", 30, "One two three. Four five six"),  # last word end
+        ("One two three four five. Six seven", 30, "One two three four five."),  # sentence end in the last quarter
+        ("x" * 50, 20, "x" * 20),  # no boundary at all: a hard cut
+    ],
+)
+def test_cut_prefers_sentence_then_word_boundaries(text, limit, expected):
+    from touchtext.cleaning import _cut
+
+    assert _cut(text, limit) == expected
+
+
+def test_long_texts_are_truncated_and_flagged():
+    settings = CleaningSettings(max_chars=100, redact_pii=False)
+    long = "The room was dirty. " * 20  # 400 characters
+    item = clean_one(long, "review", settings=settings)
+    assert item.status == "too_long_truncated" and len(item.text) <= 100 and item.text.endswith("dirty.")
+    assert "truncated_from:400" in item.notes
+    huge = "word " * 10_000  # over RAW_LIMIT_FACTOR x max_chars: cut before cleaning
+    item = clean_one(huge, "review", settings=settings)
+    assert item.status == "too_long_truncated" and len(item.text) <= 100 and "truncated_from:50000" in item.notes
+    assert clean_one("The room was dirty.", settings=settings).status == "ok"
+
+
+def test_a_five_megabyte_cell_is_truncated_and_its_whole_raw_cell_redacted():
+    """spaCy refuses texts over 1,000,000 characters: the raw cell is redacted in chunks."""
+    phone = "Call me on 07700 900123 about it. "
+    cell = phone + "The room was dirty and the staff were rude. " * 113_000 + phone  # 5 MB
+    out = clean(pd.DataFrame({"text": [cell]}))
+    assert out.loc[0, "clean_status"] == "too_long_truncated" and len(out.loc[0, "clean_text"]) <= 20_000
+    assert out.loc[0, "clean_text"].startswith("Call me on [PHONE] about it.")
+    raw = out.loc[0, "text"]
+    assert "07700" not in raw and raw.count("[PHONE]") == 2 and len(raw) == len(cell) - 2 * (12 - 7)
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "language"),
+    [
+        ("😍😍👍", "empty", "und"),
+        ("?!?! ... ***", "empty", "und"),
+        ("", "empty", "und"),
+        ("The staff were lovely but the room was cold", "ok", "en"),
+        ("ok 👍", "ok", "und"),  # too short to tell: treated as the model's language
+        ("Das Zimmer war kalt und das Personal unfreundlich", "ok", "de"),  # classification decides what to do
+        ("房间很干净，但是服务员态度很差", "ok", "zh"),
+    ],
+)
+def test_status_and_language_columns(text, status, language):
+    out = clean(pd.DataFrame({"text": [text]}))
+    assert out.loc[0, "clean_status"] == status and out.loc[0, "language"] == language
+
+
+def test_rows_the_reader_could_not_parse_become_parse_error_rows():
+    df = pd.DataFrame({"row_id": [1, 2], "text": ["fine room", None], "parse_error": ["", "line 3: 3 fields"]})
+    out = clean(df)
+    assert out["clean_status"].tolist() == ["ok", "parse_error"]
+    assert out.loc[1, "clean_notes"] == "line 3: 3 fields" and "parse_error" not in out.columns
+
+
+_ANY_CELL = st.one_of(st.text(max_size=300), st.none(), st.integers(), st.floats(), st.booleans())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_ANY_CELL, min_size=1, max_size=6))
+def test_clean_never_raises_and_keeps_one_row_per_input_row(cells):
+    out = clean(pd.DataFrame({"id": range(len(cells)), "text": pd.Series(cells, dtype=object)}), text_column="text")
+    assert out["id"].tolist() == list(range(len(cells)))
+    assert set(out["clean_status"]) <= {"ok", "empty", "too_long_truncated", "auto_reply"}
+    assert all(isinstance(lang, str) and lang for lang in out["language"])
+    assert all((status == "empty") == (not any(ch.isalnum() for ch in text))
+               for status, text in zip(out["clean_status"], out["clean_text"], strict=True) if status != "auto_reply")  # fmt: skip

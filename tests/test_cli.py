@@ -33,7 +33,9 @@ def test_run_on_the_shipped_sample(tmp_path):
     classified = pd.read_csv(tmp_path / "classified.csv", dtype=str, keep_default_na=False)
     assert len(classified) == len(source)
     assert classified["review_id"].tolist() == source["review_id"].tolist()
-    assert set(classified["status"]) <= {"ok", "unclear", "empty"}
+    assert set(classified["status"]) <= {"ok", "unclear", "empty", "unsupported_language"}
+    foreign = classified.loc[classified["status"] == "unsupported_language", "review_id"].tolist()
+    assert foreign == ["R-100517", "R-100526", "R-100581", "R-101069", "R-101898"]  # in Dutch and Portuguese
 
 
 def test_summarize_rebuilds_the_summary_from_classified(tmp_path):
@@ -63,9 +65,9 @@ def test_classify_command(tmp_path):
     [
         (lambda d: d / "missing.csv", [], "touchtext: error: Input file '{p}' does not exist; check the path."),
         (
-            lambda d: _write(d / "x.xlsx", b"PK\x03\x04"),
+            lambda d: _write(d / "x.pdf", b"%PDF-1.7"),
             [],
-            "touchtext: error: Cannot read 'x.xlsx': unsupported file type '.xlsx'",
+            "touchtext: error: Cannot read 'x.pdf': unsupported file type '.pdf'",
         ),
         (
             lambda d: _write(d / "n.csv", b"id,score\n1,3\n2,4\n"),
@@ -266,3 +268,22 @@ def test_check_labels_reports_rows_then_likely_mislabeled_items(tmp_path):
     good = run_cli("check-labels", "--data", str(DATA / "gym_labels.csv"), *gym, "--out", str(out))
     assert good.returncode == 0, good.stderr
     assert "Format: 0 error(s)" in good.stdout and "Likely mislabeled:" in good.stdout and out.exists()
+
+
+def test_classify_and_clean_keep_unparsed_rows_or_stop_with_strict(tmp_path):
+    data = tmp_path / "export.jsonl"
+    data.write_text('{"text": "Lost my bag"}\n{"text": broken\n{"text": "Rude staff"}\n', encoding="utf-8")
+    out, errors = tmp_path / "c.csv", tmp_path / "e.csv"
+    result = run_cli("classify", str(data), "--out", str(out), "--errors", str(errors))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == (
+        f"touchtext: warning: 1 row(s) could not be parsed (line 2); they are kept with status parse_error; "
+        f"details in {errors} (--strict stops instead)"
+    )
+    assert pd.read_csv(out, keep_default_na=False)["status"].tolist()[1] == "parse_error"
+    assert pd.read_csv(errors)[["row_id", "line"]].values.tolist() == [[2, 2]]
+    strict = run_cli("clean", str(data), "--out", str(tmp_path / "clean.csv"), "--strict")
+    assert strict.returncode == 2 and not (tmp_path / "clean.csv").exists()
+    assert strict.stderr.strip().splitlines() == [
+        f"touchtext: error: {data}, line 2: invalid JSON (Expecting value); fix or remove that line."
+    ]

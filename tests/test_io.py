@@ -1,11 +1,21 @@
+import csv
 import gzip
 import json
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from touchtext.errors import InputError
-from touchtext.io import atomic_path, detect_text_column, read_table, write_csv, write_text
+from touchtext.errors import InputError, InputWarning
+from touchtext.io import (
+    atomic_path,
+    detect_text_column,
+    read_table,
+    read_table_with_errors,
+    write_csv,
+    write_text,
+)
 
 
 def test_csv_gets_row_ids_and_keeps_columns(tmp_path):
@@ -104,3 +114,231 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path):
         raise RuntimeError("crash mid-write")
     assert target.read_text() == "good"
     assert [p.name for p in tmp_path.iterdir()] == ["summary.md"]  # no temp file left behind
+
+
+# -- rows that cannot be parsed, kept in place (issue 9) ---------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "text", "texts", "errors"),
+    [
+        ("ragged.csv", "id,text\n1,a\n2,b, c\n3,d\n", ["a", None, "d"], [(2, 3, "3 fields, but the header has 2")]),
+        ("short.csv", "id,text,x\n1,a\n2\n", ["a", None], []),  # fewer fields: padded with empty cells
+        ("stray.csv", 'id,text\n1,"a\n2,b\n3,c\n', [None, "b", "c"], [(1, 2, "unbalanced quote")]),
+        ("two.csv", 'id,text\n1,"a\n2,b\n3,"c\n', [None, "b", None], [(1, 2, "unbalanced quote"), (3, 4, "unbalanced quote")]),
+        ("closed.csv", 'id,text\n1,"a\n2,b" x\n3,c\n', [None, 'b" x', "c"], [(1, 2, "unbalanced quote")]),
+        ("multi.csv", 'id,text\n1,"a\n\nb ""q"""\n2,c\n', ["a\n\nb \"q\"", "c"], []),
+        ("style.csv", 'id,text\n1,"a" b\n', ["a b"], []),  # text after a closing quote: kept, as spreadsheets do
+        ("lines.jsonl", '{"text": "a"}\n{"text": "b\n"x"\n[1]\n\n{"text": "c"}\n', ["a", None, None, None, "c"],
+         [(2, 2, "invalid JSON"), (3, 3, "got a string"), (4, 4, "got an array")]),
+        ("array.json", '[{"text": "a"},\n 3,\n {"text": "c"}]', ["a", None, "c"], [(2, 2, "got a number")]),
+    ],
+)  # fmt: skip
+def test_unparseable_rows_are_kept_in_place_with_their_line(tmp_path, name, text, texts, errors):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    result = read_table_with_errors(p)
+    table = result.table
+    assert table["row_id"].tolist() == list(range(1, len(texts) + 1))
+    assert [None if pd.isna(v) else v for v in table["text"]] == texts
+    got = [(r.row_id, r.line, r.problem) for r in result.errors.itertuples()]
+    assert [(row, line) for row, line, _ in got] == [(row, line) for row, line, _ in errors]
+    assert all(expected in problem for (_, _, problem), (_, _, expected) in zip(got, errors, strict=True))
+    if errors:
+        marked = table.loc[table["parse_error"] != "", ["row_id", "parse_error"]]
+        assert marked["row_id"].tolist() == [row for row, _, _ in errors]
+        assert all(
+            m.startswith(f"line {line}: ") for m, (_, line, _) in zip(marked["parse_error"], errors, strict=True)
+        )
+        first = errors[0]
+        with pytest.raises(InputError, match=rf"{name}, line {first[1]}: .*fix or remove that line"):
+            read_table(p)  # strict by default
+    else:
+        assert "parse_error" not in table.columns and result.errors.empty
+    assert len(read_table(p, strict=False)) == len(texts)
+
+
+def test_excerpts_are_short_and_raw(tmp_path):
+    p = tmp_path / "long.csv"
+    p.write_text("id,text\n1," + "x," * 500 + "\n", encoding="utf-8")
+    excerpt = read_table_with_errors(p).errors["excerpt"].iloc[0]
+    assert excerpt.startswith("1,x,x,") and len(excerpt) == 201 and excerpt.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("text", "columns"),
+    [
+        ("id;text\n1;a,b\n", ["id", "text"]),  # the header decides: semicolons
+        ("id\ttext\n1\ta;b,c\n", ["id", "text"]),
+        ("id|text\n1|a\n", ["id", "text"]),
+        ("text\nHello, world\n", ["text"]),  # one column: commas in the text are text
+        ("sep=;\nid;text\n1;a,b\n", ["id", "text"]),  # Excel's delimiter line
+        ('"id,x";text\n1;a\n', ["id,x", "text"]),
+        ("id,,text\n1,2,a\n", ["id", "column_2", "text"]),
+    ],
+)
+def test_delimiter_and_header_names(tmp_path, text, columns):
+    p = tmp_path / "d.csv"
+    p.write_text(text, encoding="utf-8")
+    assert list(read_table(p, add_row_id=False).columns) == columns
+
+
+def test_duplicate_column_names_are_kept_and_renamed_with_a_warning(tmp_path):
+    p = tmp_path / "dup.csv"
+    p.write_text("text,id,text,text,text_2\na,1,b,c,d\n", encoding="utf-8")
+    with pytest.warns(
+        InputWarning, match=r"dup.csv: column name\(s\) appear more than once: 'text' \(repeat read as 'text_3'\)"
+    ):
+        df = read_table(p, add_row_id=False)
+    assert list(df.columns) == ["text", "id", "text_3", "text_4", "text_2"]
+    assert df.iloc[0].tolist() == ["a", "1", "b", "c", "d"]
+
+
+def test_header_only_empty_and_utf16_without_bom(tmp_path):
+    p = tmp_path / "h.csv"
+    p.write_text("id,text\n\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"has a header row \(id, text\) but no data rows"):
+        read_table(p)
+    p.write_bytes("id,text\n1,Café\n".encode("utf-16-le"))
+    assert read_table(p)["text"].tolist() == ["Café"]
+    p.write_bytes("id,text\n1,Café\n".encode("utf-16-be"))
+    assert read_table(p)["text"].tolist() == ["Café"]
+
+
+def test_a_five_megabyte_cell_and_a_million_character_line(tmp_path):
+    p = tmp_path / "big.csv"
+    cell = "word " * 1_000_000
+    p.write_text(f'id,text\n1,"{cell}"\n2,{"y" * 1_000_000}\n', encoding="utf-8")
+    df = read_table(p)
+    assert df["text"].str.len().tolist() == [5_000_000, 1_000_000]
+
+
+def _workbook(path, sheets):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_excel_sheets(tmp_path):
+    import datetime
+
+    p = _workbook(
+        tmp_path / "b.xlsx",
+        {
+            "Reviews": [["id", "text", "rating", "date"], [1, "Great stay", 5, datetime.datetime(2026, 3, 1)],
+                        [None, None, None, None], [2, "Cold room", 1.5, datetime.datetime(2026, 3, 2, 10, 30)], [3]],
+            "Other": [["a"], ["b"]],
+        },
+    )  # fmt: skip
+    with pytest.raises(InputError, match=r"b.xlsx has 2 sheets \(1 'Reviews', 2 'Other'\); choose one with --sheet"):
+        read_table(p)
+    df = read_table(p, sheet="Reviews")
+    assert df.drop(columns="row_id").fillna("").values.tolist() == [
+        ["1", "Great stay", "5", "2026-03-01"], ["2", "Cold room", "1.5", "2026-03-02 10:30:00"], ["3", "", "", ""]
+    ]  # fmt: skip
+    assert read_table(p, sheet="2")["a"].tolist() == ["b"]
+    with pytest.raises(InputError, match=r"no sheet 'reviews'.*Did you mean 'Reviews'\?"):
+        read_table(p, sheet="reviews")
+    plain = tmp_path / "plain.csv"
+    plain.write_text("id,text\n1,a\n", encoding="utf-8")
+    with pytest.raises(InputError, match="--sheet applies to Excel workbooks only"):
+        read_table(plain, sheet="1")
+
+
+@pytest.mark.parametrize(
+    ("name", "payload", "message"),
+    [
+        ("zip.csv", b"PK\x03\x04\x14\x00\x00\x00", r"binary file \(a ZIP archive or an Excel workbook"),
+        ("doc.csv", b"%PDF-1.7\n\x00\x00", r"binary file \(a PDF document\)"),
+        ("old.xls", b"\xd0\xcf\x11\xe0", r"old Excel .xls files are not supported; save it as .xlsx or CSV"),
+        ("fake.xlsx", b"PK\x03\x04 not really", r"Could not read .*fake.xlsx as an Excel workbook"),
+        ("text.xlsx", b"id,text\n1,a\n", r"Could not read .*text.xlsx as an Excel workbook"),
+        ("obj.json", b'{"reviews": [], "meta": 1}', r"single JSON object \(keys: reviews, meta\)"),
+        ("bad.json", b'[{"text": "a"},, {"text": "b"}]', r"bad.json is not valid JSON: Expecting value: line 1"),
+        ("none.json", b"[]", r"holds an empty JSON array"),
+    ],
+)
+def test_more_unreadable_inputs(tmp_path, name, payload, message):
+    p = tmp_path / name
+    p.write_bytes(payload)
+    with pytest.raises(InputError, match=message):
+        read_table(p)
+
+
+def test_write_csv_neutralizes_every_formula_start_but_not_numbers(tmp_path):
+    payloads = ["=1+1", "+1 555", "-x", "@SUM(A1)", "\tx", "\rx", "a\r=HYPERLINK(1)", "fine"]
+    df = pd.DataFrame(
+        {"text": payloads, "=bad": ["-3", "-3.5", "+2", "-1,5", "1e3", "-", "--", "x"], "n": range(-4, 4)}
+    )
+    out = write_csv(df, tmp_path / "o.csv")
+    with open(out, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["text", "'=bad", "n"]
+    assert [r[0] for r in rows[1:]] == [
+        "'=1+1",
+        "'+1 555",
+        "'-x",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "a\r=HYPERLINK(1)",
+        "fine",
+    ]
+    assert [r[1] for r in rows[1:]] == ["-3", "-3.5", "+2", "-1,5", "1e3", "'-", "'--", "x"]  # numbers stay numbers
+    assert [r[2] for r in rows[1:]] == [str(n) for n in range(-4, 4)]  # a numeric column is untouched
+    assert all(not c.startswith(("=", "+", "@", "\t", "\r")) or c in ("+2",) for r in rows for c in r)
+
+
+# -- fuzzing: any bytes, any text ------------------------------------------------------------------------
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payload=st.binary(max_size=2000), suffix=st.sampled_from([".csv", ".tsv", ".txt", ".jsonl", ".json", ".csv.gz"]))
+def test_any_bytes_read_or_fail_with_an_input_error(tmp_path, payload, suffix):
+    p = tmp_path / f"fuzz{suffix}"
+    p.write_bytes(gzip.compress(payload) if suffix.endswith(".gz") else payload)
+    _read_or_input_error(p)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=500), suffix=st.sampled_from([".csv", ".tsv", ".jsonl", ".json"]))
+def test_any_text_reads_or_fails_with_an_input_error(tmp_path, text, suffix):
+    p = tmp_path / f"fuzz{suffix}"
+    p.write_text(text, encoding="utf-8", errors="surrogatepass")
+    _read_or_input_error(p)
+
+
+def _read_or_input_error(path):
+    try:
+        result = read_table_with_errors(path)
+    except InputError:
+        return
+    table = result.table
+    assert table["row_id"].tolist() == list(range(1, len(table) + 1))
+    assert set(result.errors["row_id"]) <= set(table["row_id"])
+    if not result.errors.empty:
+        assert (table.loc[table["parse_error"] != "", "row_id"].tolist()) == result.errors["row_id"].tolist()
+
+
+_CELL = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    cells=st.lists(st.tuples(_CELL, _CELL), min_size=1, max_size=8),
+    sep=st.sampled_from([",", ";", "\t"]),
+    quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_NONNUMERIC, csv.QUOTE_ALL]),
+)
+def test_what_a_csv_writer_writes_is_read_back_cell_for_cell(tmp_path, cells, sep, quoting):
+    p = tmp_path / "round.csv"
+    with open(p, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter=sep, lineterminator="\r\n", quoting=quoting)
+        writer.writerow(["id", "text"])
+        writer.writerows(cells)
+    result = read_table_with_errors(p)
+    assert result.errors.empty
+    back = result.table[["id", "text"]].fillna("").values.tolist()
+    assert back == [list(row) for row in cells]

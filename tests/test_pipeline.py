@@ -1,4 +1,5 @@
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -81,3 +82,98 @@ def test_tickets_transcripts_and_auto_replies(shipped_model):
     out = classify(calls, model=shipped_model[0])
     assert out.loc[0, "clean_text"] == "my bag never arrived, call me on [PHONE]"
     assert out.loc[0, "pii_redacted"] == "PHONE" and "baggage" in out.loc[0, "touchpoints"]
+
+
+# -- statuses for bad and hostile input (issue 9) -----------------------------------------------------
+def test_every_status_with_its_reason(shipped_model, tmp_path):
+    from touchtext.cleaning import CleaningSettings
+    from touchtext.io import read_table_with_errors
+
+    long_billing = "They charged my card twice and the invoice is wrong. " * 10  # 530 characters
+    long_noise = "zzz qqq www. " * 50
+    p = tmp_path / "mixed.csv"
+    p.write_text(
+        "id,text\n"
+        f"1,{long_billing}\n"
+        f"2,{long_noise}\n"
+        "3,Das Zimmer war schmutzig und das Personal unfreundlich\n"
+        "4,Great room, bad breakfast\n"
+        "5,👍👍\n"
+        "6,\n"
+        "7,Lost my luggage on the way to Lisbon.\n",
+        encoding="utf-8",
+    )
+    settings = CleaningSettings(max_chars=200)
+    out = classify(read_table_with_errors(p).table, model=shipped_model[0], cleaning=settings)
+    assert out["id"].fillna("").tolist() == ["1", "2", "3", "", "5", "6", "7"]
+    assert out["status"].tolist() == ["too_long_truncated", "too_long_truncated", "unsupported_language",
+                                      "parse_error", "empty", "empty", "ok"]  # fmt: skip
+    reasons = out["status_reason"].tolist()
+    assert re.fullmatch(r"truncated from 530 to 1\d\d characters; touchpoints: .*billing.*", reasons[0]), reasons[0]
+    assert re.fullmatch(
+        r"truncated from 650 to 1\d\d characters; no touchpoint above its decision threshold", reasons[1]
+    )
+    assert reasons[2] == "written in German (de); the model covers English (en) only"
+    assert (
+        reasons[3]
+        == "the input row could not be parsed (line 5: 3 fields, but the header has 2 (an unquoted ',' in the text?))"
+    )
+    assert reasons[4] == "no words to classify after cleaning (only emoji, symbols or punctuation)"
+    assert reasons[5] == "the text cell is empty or missing" and reasons[6] == ""
+    assert out.loc[0, "clean_text"].endswith(".") and len(out.loc[0, "clean_text"]) <= 200
+    assert "billing" in out.loc[0, "touchpoints"] and out.loc[2, "touchpoints"] == "" and out.loc[2, "language"] == "de"
+    # a truncated item was classified: it counts as analysed in the summaries, the others do not
+    from touchtext.summaries import summary_tables
+
+    tables = summary_tables(out)
+    assert tables.status_counts["too_long_truncated"] == 2
+    billing = tables.summary.set_index("touchpoint").loc["billing"]
+    assert billing["mentions"] >= 1 and billing["share"] == pytest.approx(billing["mentions"] / 3)  # 3 analysed rows
+
+
+def test_parse_errors_go_to_errors_csv_and_strict_writes_nothing(shipped_model, tmp_path):
+    from touchtext.errors import InputError
+
+    p = tmp_path / "broken.jsonl"
+    p.write_text('{"text": "Lost my bag"}\n{"text": oops}\n{"text": "Rude staff"}\n', encoding="utf-8")
+    result = run(p, tmp_path / "out", model=shipped_model[0])
+    errors = pd.read_csv(tmp_path / "out" / "errors.csv", dtype=str, keep_default_na=False)
+    assert errors.to_dict("records") == [{"row_id": "2", "line": "2", "problem": "invalid JSON (Expecting value)",
+                                          "excerpt": '{"text": oops}'}]  # fmt: skip
+    assert result.classified["status"].tolist()[1] == "parse_error"
+    with pytest.raises(InputError, match=r"broken.jsonl, line 2: invalid JSON \(Expecting value\); fix or remove"):
+        run(p, tmp_path / "strict", model=shipped_model[0], strict=True)
+    assert not (tmp_path / "strict").exists()
+
+
+def test_an_interrupted_run_leaves_no_partial_file(shipped_model, messy_reviews, tmp_path, monkeypatch):
+    """Ctrl-C while the report is being written: every file at its final path is whole (or absent)."""
+    import touchtext.pipeline as pipeline
+
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    (out_dir / "report.html").write_text("<p>yesterday's report</p>", encoding="utf-8")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    real_write_text = pipeline.write_text
+
+    def write_half(text, path):
+        if str(path).endswith("report.html"):
+            with pipeline.atomic_path(path) as tmp:  # type: ignore[attr-defined]
+                tmp.write_text(text[: len(text) // 2], encoding="utf-8")
+                interrupted()
+        return real_write_text(text, path)
+
+    monkeypatch.setattr(pipeline, "write_text", write_half)
+    monkeypatch.setattr(
+        pipeline, "atomic_path", __import__("touchtext.io", fromlist=["atomic_path"]).atomic_path, raising=False
+    )
+    with pytest.raises(KeyboardInterrupt):
+        run(messy_reviews, out_dir, model=shipped_model[0])
+    names = sorted(p.name for p in out_dir.iterdir())
+    assert not [n for n in names if n.endswith(".tmp")]  # no temporary file left behind
+    assert (out_dir / "report.html").read_text(encoding="utf-8") == "<p>yesterday's report</p>"
+    classified = pd.read_csv(out_dir / "classified.csv", dtype=str, keep_default_na=False)
+    assert classified["review_id"].tolist() == ["a1", "a2", "a3", "a4", "a5", "a6"]  # written whole before the stop

@@ -137,3 +137,29 @@ def test_sample_report_renders_with_charts_and_a_screenshot(browser, taxonomy, c
     shot = tmp_path / "report.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
+
+
+def test_report_of_a_hostile_export_runs_no_customer_script(browser, shipped_model, tmp_path):
+    """End to end (issue 9): entity-encoded markup in the export decodes to real tags in the
+    cleaned text, so evidence quotes carry `<script>`; segment values and the file name are
+    hostile too. The report shows them as text and runs none of them."""
+    from touchtext.pipeline import run
+
+    payloads = ["&lt;script&gt;window.__pwned = 'script'&lt;/script&gt; They charged my card twice for one night.",
+                "&lt;img src=x onerror=\"window.__pwned = 'img'\"&gt; The invoice was wrong and billing never answered.",
+                "They charged my card twice &lt;svg onload=\"window.__pwned = 'svg'\"&gt; and the bill was wrong."]  # fmt: skip
+    rows = [
+        {"text": payloads[i % 3], "location": "<img src=x onerror=\"window.__pwned = 'segment'\">"} for i in range(9)
+    ]
+    source = tmp_path / '"><svg onload=window.__pwned=1>.csv'
+    pd.DataFrame(rows).to_csv(source, index=False)
+    result = run(source, tmp_path / "out", model=shipped_model[0], segments=("location",))
+    assert "<script>window.__pwned" in " ".join(result.classified["clean_text"])  # the payload survived cleaning
+    page_file = tmp_path / "out" / "report.html"
+    html = page_file.read_text(encoding="utf-8")
+    assert "<script>window" not in html and "<img src=x" not in html and "<svg onload" not in html
+    assert html.count("<script>") == 1 and "default-src 'none'" in html
+    page, problems = _open(browser, page_file)
+    assert page.evaluate("window.__pwned") is None
+    assert "<script>window.__pwned = 'script'</script>" in page.inner_text("body")  # shown as text
+    assert problems == []

@@ -126,6 +126,14 @@ def test_trend_counts_and_flags_a_significant_rise(taxonomy):
     assert result[result["touchpoint"] == "billing"]["change"].eq("").all()
 
 
+def test_weeks_run_monday_to_sunday(taxonomy):
+    days = ["2026-03-02", "2026-03-08", "2026-03-09"]  # Monday, the Sunday after, the next Monday
+    result = trend(_dated([(d, [("parking", "negative", "no spaces")]) for d in days]), taxonomy=taxonomy,
+                   period="week")  # fmt: skip
+    parking = result[result["touchpoint"] == "parking"].set_index("period")
+    assert parking["items"].to_dict() == {"2026-03-02/2026-03-08": 2, "2026-03-09/2026-03-15": 1}
+
+
 def test_trend_without_dates_is_empty_and_period_is_chosen_from_the_span(taxonomy, classified):
     assert trend(classified, taxonomy=taxonomy).empty
     assert choose_period(pd.Series(pd.to_datetime(["2026-01-01", "2026-01-20"]))) == "day"

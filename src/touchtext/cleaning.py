@@ -27,9 +27,10 @@ import pandas as pd
 from . import schema
 from ._alignment import Aligned
 from ._email import is_auto_reply, prepend_subject, strip_email_noise
+from ._langid import UNDETERMINED
 from .errors import InputError
 from .io import detect_text_column
-from .language import TextProcessor
+from .language import TextProcessor, detect_language
 from .redaction import RedactionSettings, Redactor
 from .transcripts import clean_turn_text, customer_text, looks_like_transcript
 
@@ -56,6 +57,10 @@ class CleaningSettings:
     redact_pii: bool = True
     redaction: RedactionSettings = field(default_factory=RedactionSettings)
     transcript_roles: tuple[str, ...] = ("customer",)  # whose turns are analysed
+    # Longer cleaned texts are cut at the last sentence (else word) end before this many
+    # characters and get clean_status too_long_truncated; cells over RAW_LIMIT_FACTOR times
+    # it are cut to that before cleaning, so one 5 MB cell cannot stall a run.
+    max_chars: int = 20_000
 
 
 @dataclass(frozen=True)
@@ -234,6 +239,39 @@ def _row_sources(df: pd.DataFrame, text_column: str, source: str) -> list[str]:
     return [detect_source(t) for t in texts]
 
 
+# -- length limits --------------------------------------------------------------------------
+RAW_LIMIT_FACTOR = 5
+TRUNCATED_NOTE = "truncated_from:"  # clean_notes entry of a cut text: "truncated_from:<raw length>"
+_WORD_CHAR = re.compile(r"[^\W_]")  # a letter or digit in any script
+_SENTENCE_END = re.compile(r"[.!?…](?=\s)|\n")
+_REDACT_CHUNK = 100_000  # spaCy refuses texts over 1,000,000 characters
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters: after the last sentence end in the final
+    quarter, else at the last space there, else at `limit` exactly."""
+    if len(text) <= limit:
+        return text
+    floor = limit * 3 // 4
+    window = text[: limit + 1]
+    ends = [m.end() for m in _SENTENCE_END.finditer(window, floor)]
+    if ends and ends[-1] <= limit:
+        return text[: ends[-1]]
+    space = window.rfind(" ", floor)
+    return text[:space] if space > 0 else text[:limit]
+
+
+def _redact_raw(redactor: Redactor, text: str) -> str:
+    """Redact a raw cell of any length: very long cells go through spaCy in chunks cut at spaces."""
+    pieces = []
+    while len(text) > _REDACT_CHUNK:
+        head = _cut(text, _REDACT_CHUNK)
+        pieces.append(redactor.redact_text(head))
+        text = text[len(head) :]
+    pieces.append(redactor.redact_text(text))
+    return "".join(pieces)
+
+
 # -- cleaning one item ----------------------------------------------------------------------
 def clean_one(
     text: object,
@@ -251,6 +289,9 @@ def clean_one(
     """
     settings = settings or CleaningSettings()
     raw = text if isinstance(text, str) else ""
+    raw_length = len(raw)
+    if raw_length > RAW_LIMIT_FACTOR * settings.max_chars:
+        raw = _cut(raw, RAW_LIMIT_FACTOR * settings.max_chars)
     notes: list[str] = []
     rating = None
     status = schema.STATUS_OK
@@ -286,7 +327,14 @@ def clean_one(
         aligned, removed, inline_subject = strip_email_noise(aligned)
         notes += removed
         aligned = prepend_subject(subject_text or inline_subject, aligned.strip()).strip()
-    if not aligned.text and status == schema.STATUS_OK:
+    if len(aligned.text) > settings.max_chars or len(raw) < raw_length:
+        aligned = aligned.replace_spans([(len(_cut(aligned.text, settings.max_chars)), len(aligned.text), "")]).strip()
+        notes.append(f"{TRUNCATED_NOTE}{raw_length}")
+        if status == schema.STATUS_OK:
+            status = schema.STATUS_TOO_LONG
+    if status in (schema.STATUS_OK, schema.STATUS_TOO_LONG) and not _WORD_CHAR.search(aligned.text):
+        if aligned.text:
+            notes.append("no_words")  # only emoji, symbols or punctuation: nothing to classify
         status = schema.STATUS_EMPTY
     return CleanedText(aligned.text, source, status, tuple(notes), rating, tuple(pii), aligned)
 
@@ -358,18 +406,28 @@ def clean(
     """
     results = _clean_rows(df, text_column, source, settings)
     out = df.copy()
+    # Rows the reader could not parse (see touchtext.io.read_table): status parse_error, the
+    # problem (with its line number) in clean_notes.
+    unparsed = out.pop(schema.PARSE_ERROR).fillna("").astype(str).tolist() if schema.PARSE_ERROR in out else []
+    unparsed = unparsed or [""] * len(out)
     settings = settings or CleaningSettings()
     if settings.redact_pii:
         # The raw columns travel into every output file: they must not carry what was redacted.
         redactor = shared_redactor(settings.redaction)
         for column in {detect_text_column(df, text_column), _subject_column(df)} - {None}:
-            out[column] = [redactor.redact_text(v) if isinstance(v, str) else v for v in out[column].tolist()]
+            out[column] = [_redact_raw(redactor, v) if isinstance(v, str) else v for v in out[column].tolist()]
     out[schema.CLEAN_TEXT] = [r.text for r in results]
     out[schema.SOURCE_KIND] = [r.source for r in results]
     out[schema.CLEAN_STATUS] = [r.status for r in results]
     out[schema.CLEAN_NOTES] = ["|".join(r.notes) for r in results]
     out[schema.TEXT_RATING] = pd.array([r.text_rating for r in results], dtype="Float64")
     out[schema.PII_REDACTED] = ["|".join(r.pii) for r in results]
+    out[schema.LANGUAGE] = [detect_language(r.text) if r.text else UNDETERMINED for r in results]
+    if any(unparsed):
+        bad = [bool(problem) for problem in unparsed]
+        out[schema.CLEAN_STATUS] = out[schema.CLEAN_STATUS].where(~pd.Series(bad, index=out.index),
+                                                                  schema.STATUS_PARSE_ERROR)  # fmt: skip
+        out[schema.CLEAN_NOTES] = [p or n for p, n in zip(unparsed, out[schema.CLEAN_NOTES], strict=True)]
     return out
 
 

@@ -13,6 +13,7 @@ import os
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -80,6 +81,30 @@ def _cleaning_options(command: Callable[..., None]) -> Callable[..., None]:
     )(command)
 
 
+def _input_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--sheet and --strict, shared by every command that reads a feedback export."""
+    command = click.option(
+        "--strict",
+        is_flag=True,
+        help="Stop (exit 2, nothing written) at a row that cannot be parsed, instead of reporting it and going on.",
+    )(command)
+    return click.option(
+        "--sheet", metavar="NAME|NUMBER", help="Sheet of an Excel workbook to read (needed when it has several)."
+    )(command)
+
+
+def _warn_unparsed(classified_or_cleaned: Any, column: str, errors_file: Path | None) -> None:
+    """One stderr line when rows could not be parsed (they are kept, with status parse_error)."""
+    bad = classified_or_cleaned[classified_or_cleaned[column] == "parse_error"]
+    if bad.empty:
+        return
+    lines = ", ".join(note.split(":")[0].removeprefix("line ") for note in bad["clean_notes"].head(10))
+    more = ", ..." if len(bad) > 10 else ""
+    where = f"; details in {errors_file}" if errors_file else ""
+    click.echo(f"touchtext: warning: {len(bad)} row(s) could not be parsed (line {lines}{more}); they are kept "
+               f"with status parse_error{where} (--strict stops instead)", err=True)  # fmt: skip
+
+
 def _summary_options(command: Callable[..., None]) -> Callable[..., None]:
     """--date-col, --period, --score-col, --by and --alert, shared by run and summarize."""
     for option in reversed(
@@ -126,6 +151,7 @@ def _cleaning_settings(clean_config: Path | None, keep_pii: bool) -> CleaningSet
     help="Also write one row per sentence, with offsets into the raw text, to this CSV.",
 )
 @_cleaning_options
+@_input_options
 def clean_command(
     input_path: Path,
     out_file: Path,
@@ -135,6 +161,8 @@ def clean_command(
     source: str,
     keep_pii: bool,
     clean_config: Path | None,
+    sheet: str | None,
+    strict: bool,
 ) -> None:
     """Clean a feedback export: markup, quoted replies, signatures, speaker turns, personal data.
 
@@ -145,9 +173,10 @@ def clean_command(
     from .transcripts import turns
 
     settings = _cleaning_settings(clean_config, keep_pii)
-    table = read_table(input_path)
+    table = read_table(input_path, sheet=sheet, strict=strict)
     cleaned = clean(table, text_column=text_col, source=source, settings=settings)  # type: ignore[arg-type]
     write_csv(cleaned, out_file)
+    _warn_unparsed(cleaned, "clean_status", None)
     counts = cleaned["clean_status"].value_counts()
     click.echo(f"Cleaned {len(cleaned)} rows ({', '.join(f'{k} {v}' for k, v in counts.items())}) -> {out_file}")
     if turns_file:
@@ -159,18 +188,38 @@ def clean_command(
         click.echo(f"Wrote sentences -> {sentences_file}")
 
 
+def _database_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--to-db, --id-col, --incremental, --reclassify and --batch-size (touchtext.database)."""
+    for option in reversed(
+        [
+            click.option("--to-db", metavar="URL",
+                         help="Also store the results in this database: sqlite:///FILE.db, postgresql://..., a path."),
+            click.option("--id-col", help="Column with each row's own id (detected: id, review_id, ticket_id, ...; "
+                                          "else rows are keyed by a hash of their content)."),
+            click.option("--incremental", is_flag=True, help="Classify only the rows whose id is not stored yet."),
+            click.option("--reclassify", is_flag=True, help="Classify again the stored rows of this export that "
+                                                            "another model classified."),
+            click.option("--batch-size", type=int, help="Rows per transaction with --to-db (default 1000)."),
+        ]
+    ):  # fmt: skip
+        command = option(command)
+    return command
+
+
 @cli.command("run")
 @click.argument("input_path", metavar="INPUT", type=_path_in)
-@click.option("--out", "out_dir", required=True, type=_path_in, help="Folder for the outputs (created if needed).")
+@click.option("--out", "out_dir", type=_path_in, help="Folder for the outputs (created if needed); or/and --to-db.")
 @click.option("--text-col", help="Column holding the feedback text (detected if omitted).")
 @_model_options
 @click.option("--top", default=10, show_default=True, help="How many pain points to print.")
 @click.option("--quiet", is_flag=True, help="Print nothing on success.")
 @_summary_options
 @_cleaning_options
+@_input_options
+@_database_options
 def run_command(
     input_path: Path,
-    out_dir: Path,
+    out_dir: Path | None,
     text_col: str | None,
     model_dir: Path | None,
     trust_model: bool,
@@ -184,28 +233,48 @@ def run_command(
     source: str,
     keep_pii: bool,
     clean_config: Path | None,
+    sheet: str | None,
+    strict: bool,
+    to_db: str | None,
+    id_col: str | None,
+    incremental: bool,
+    reclassify: bool,
+    batch_size: int | None,
 ) -> None:
-    """Clean, classify and summarize a feedback export; write the results to --out.
+    """Clean, classify and summarize a feedback export; write the results to --out and/or --to-db.
 
-    Example: touchtext run data/samples/reviews.csv --out out/
+    Example: touchtext run data/samples/reviews.csv --out out/ --to-db sqlite:///touchtext.db
     """
-    from .pipeline import run
+    from .pipeline import run, run_to_db
 
+    given = [name for name, value in (("--id-col", id_col), ("--incremental", incremental),
+                                      ("--reclassify", reclassify), ("--batch-size", batch_size)) if value]  # fmt: skip
+    if to_db is None and given:
+        raise click.UsageError(f"{', '.join(given)} can only be used with --to-db URL.")
+    if to_db is not None and (sheet is not None or strict):
+        raise click.UsageError("--sheet and --strict do not apply with --to-db yet.")
     started = time.perf_counter()
     settings = _cleaning_settings(clean_config, keep_pii)
-    result = run(
-        input_path,
-        out_dir,
+    common: dict[str, Any] = dict(
         text_column=text_col,
         model=_trusted_model(model_dir, trust_model),
-        source=source,  # type: ignore[arg-type]
+        source=source,
         cleaning=settings,
         date_column=date_col,
-        period=period,  # type: ignore[arg-type]
+        period=period,
         score_column=score_col,
         segments=segments,
         alert=alert,
     )
+    if to_db is not None:
+        db_options: dict[str, Any] = {"batch_size": batch_size} if batch_size is not None else {}
+        result = run_to_db(input_path, to_db, out_dir=out_dir, id_column=id_col, incremental=incremental,
+                           reclassify=reclassify, **db_options, **common)  # fmt: skip
+    elif out_dir is not None:
+        result = run(input_path, out_dir, sheet=sheet, strict=strict, **common)
+        _warn_unparsed(result.classified, "status", result.outputs.get("errors.csv"))
+    else:
+        raise click.UsageError("Give --out DIR, --to-db URL, or both.")
     if not quiet:
         _print_run(result, time.perf_counter() - started, top)
     _report_alerts(result)
@@ -214,9 +283,12 @@ def run_command(
 def _print_run(result: RunResult, seconds: float, top: int) -> None:
     counts = result.classified["status"].value_counts()
     status = ", ".join(f"{k} {v}" for k, v in counts.items())
-    click.echo(f"Classified {len(result.classified)} rows ({status}) in {seconds:.1f} s.\n")
+    click.echo(f"Classified {len(result.classified)} rows{f' ({status})' if status else ''} in {seconds:.1f} s.\n")
     click.echo(result.terminal_table(top=top))
-    click.echo("\nWrote " + ", ".join(str(p) for p in result.outputs.values()))
+    if result.outputs:
+        click.echo("\nWrote " + ", ".join(str(p) for p in result.outputs.values()))
+    if result.database is not None:
+        click.echo(result.database.line())
 
 
 @cli.command("classify")
@@ -227,7 +299,10 @@ def _print_run(result: RunResult, seconds: float, top: int) -> None:
 @click.option("--explain", default=0, metavar="N", help="Add an explanation column: N top terms per touchpoint.")
 @click.option("--sentences", "sentences_file", type=_path_in,
               help="Also write one row per sentence that speaks of a touchpoint to this CSV.")  # fmt: skip
+@click.option("--errors", "errors_file", type=_path_in,
+              help="Also write the rows that could not be parsed (line, problem, excerpt) to this CSV.")  # fmt: skip
 @_cleaning_options
+@_input_options
 def classify_command(
     input_path: Path,
     out_file: Path,
@@ -236,9 +311,12 @@ def classify_command(
     trust_model: bool,
     explain: int,
     sentences_file: Path | None,
+    errors_file: Path | None,
     source: str,
     keep_pii: bool,
     clean_config: Path | None,
+    sheet: str | None,
+    strict: bool,
 ) -> None:
     """Classify every row of a feedback export into touchpoints with sentiment.
 
@@ -255,21 +333,30 @@ def classify_command(
         cleaning=_cleaning_settings(clean_config, keep_pii),
         explain=explain,
         sentences_file=sentences_file,
+        sheet=sheet,
+        strict=strict,
+        errors_file=errors_file,
     )
+    _warn_unparsed(classified, "status", errors_file)
     review = int(classified["needs_review"].sum())
     click.echo(f"Classified {len(classified)} rows ({review} need review) -> {out_file}")
 
 
 @cli.command("summarize")
-@click.argument("classified_path", metavar="CLASSIFIED", type=_path_in)
+@click.argument("classified_path", metavar="[CLASSIFIED]", type=_path_in, required=False)
 @click.option("--out", "out_dir", required=True, type=_path_in, help="Folder for the summary files and report.html.")
-@click.option("--taxonomy", "taxonomy_file", type=_path_in, help="Taxonomy TOML (default: the shipped one).")
+@click.option("--from-db", metavar="URL", help="Summarize the items stored in this database instead of a file.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="With --from-db: items dated from this day.")
+@click.option("--taxonomy", "taxonomy_file", type=_path_in,
+              help="Taxonomy TOML (default: the shipped one; --from-db: the one its latest run recorded).")  # fmt: skip
 @click.option("--top", default=10, show_default=True, help="Rows of the pain-point table to print.")
 @click.option("--quiet", is_flag=True, help="Print nothing on success.")
 @_summary_options
 def summarize_command(
-    classified_path: Path,
+    classified_path: Path | None,
     out_dir: Path,
+    from_db: str | None,
+    since: datetime | None,
     taxonomy_file: Path | None,
     top: int,
     quiet: bool,
@@ -279,23 +366,24 @@ def summarize_command(
     segments: tuple[str, ...],
     alert: bool,
 ) -> None:
-    """Summarize a classified.csv into ranked pain points, summary files and report.html.
+    """Summarize a classified.csv (or a --from-db database) into ranked pain points, summary files and report.html.
 
     Example: touchtext summarize out/classified.csv --out out/ --by location
     """
-    from .pipeline import summarize_file
+    from .pipeline import summarize_db, summarize_file
     from .taxonomy import load_taxonomy
 
-    result = summarize_file(
-        classified_path,
-        out_dir,
-        taxonomy=load_taxonomy(taxonomy_file),
-        date_column=date_col,
-        period=period,  # type: ignore[arg-type]
-        score_column=score_col,
-        segments=segments,
-        alert=alert,
-    )
+    if since is not None and from_db is None:
+        raise click.UsageError("--since only applies with --from-db URL.")
+    columns: dict[str, Any] = dict(date_column=date_col, period=period, score_column=score_col, segments=segments)
+    if from_db is not None and classified_path is None:
+        taxonomy = load_taxonomy(taxonomy_file) if taxonomy_file is not None else None
+        since_day = since.date() if since is not None else None
+        result = summarize_db(from_db, out_dir, since=since_day, taxonomy=taxonomy, alert=alert, **columns)
+    elif classified_path is not None and from_db is None:
+        result = summarize_file(classified_path, out_dir, taxonomy=load_taxonomy(taxonomy_file), alert=alert, **columns)
+    else:
+        raise click.UsageError("Give either a CLASSIFIED file or --from-db URL.")
     if not quiet:
         click.echo(result.terminal_table(top=top))
         click.echo("\nWrote " + ", ".join(str(p) for p in result.outputs.values()))
@@ -827,12 +915,33 @@ def drift_command(
         click.echo(f"  - {reason}")
 
 
+@contextmanager
+def _one_line_warnings() -> Iterator[None]:
+    """Show touchtext's input warnings (e.g. a repeated column name) as one `touchtext: warning:` line."""
+    from .errors import InputWarning
+
+    previous = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, InputWarning):
+            click.echo(f"touchtext: warning: {message}", err=True)
+        else:
+            previous(message, category, *args, **kwargs)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning errors into one line and a documented exit code."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args or bool(os.environ.get("TOUCHTEXT_DEBUG"))
     try:
-        returned = cli.main(args=args, prog_name="touchtext", standalone_mode=False)
+        with _one_line_warnings():
+            returned = cli.main(args=args, prog_name="touchtext", standalone_mode=False)
         if isinstance(returned, int) and returned != EXIT_OK:  # click returns Exit codes in this mode
             return returned
     except click.exceptions.Exit as exc:

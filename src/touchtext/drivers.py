@@ -199,7 +199,7 @@ def driver_counts(
     table = schema.mention_table(classified) if table is None else table
     counts = DriverCounts(ids, replicates)
     scores = pd.to_numeric(classified[score_column], errors="coerce").to_numpy(dtype=float)
-    analysed = classified[schema.STATUS].isin([schema.STATUS_OK, schema.STATUS_UNCLEAR]).to_numpy()
+    analysed = classified[schema.STATUS].isin(schema.ANALYSED_STATUSES).to_numpy()
     scores = np.where(analysed, scores, np.nan)
     counts.add(indicators(classified, table, ids), scores, classified[schema.ROW_ID].reset_index(drop=True))
     return counts

@@ -7,7 +7,9 @@ exit code 2. Messages say what was wrong, what was received and how to fix it.
 from __future__ import annotations
 
 __all__ = [
+    "DatabaseError",
     "InputError",
+    "InputWarning",
     "LabelError",
     "LabelWarning",
     "ModelError",
@@ -27,6 +29,10 @@ class InputError(TouchtextError):
     """An input file or DataFrame cannot be read or lacks what is needed."""
 
 
+class DatabaseError(TouchtextError):
+    """A results database cannot be reached, is not a touchtext database, or has a newer schema."""
+
+
 class TaxonomyError(TouchtextError):
     """A taxonomy file is malformed or refers to unknown stages or touchpoints."""
 
@@ -37,6 +43,10 @@ class LabelError(TouchtextError):
 
 class LabelWarning(UserWarning):
     """Labeled data has a problem that does not stop training (e.g. an exact duplicate, kept once)."""
+
+
+class InputWarning(UserWarning):
+    """An input file has a problem that does not stop reading (e.g. a repeated column name, renamed)."""
 
 
 class ModelError(TouchtextError):

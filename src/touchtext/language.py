@@ -3,6 +3,8 @@
 Only rule-based spaCy components are used (a blank pipeline plus the lookup lemmatizer from
 spacy-lookups-data), so nothing is downloaded at run time. The spaCy `nlp` object is never
 pickled: a `TextProcessor` pickles its settings and rebuilds the pipeline on first use.
+`detect_language` tells which language a text is in (Unicode scripts, then spaCy's own
+stop-word lists; see `touchtext._langid`).
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import spacy
-from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, LOWER, ORTH
+from spacy.attrs import IDX, LENGTH, ORTH
 from spacy.language import Language
 from spacy.lookups import load_lookups
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc, Span
 
-__all__ = ["LanguageSettings", "Sentence", "TextProcessor"]
+from ._langid import detect_language
+
+__all__ = ["LanguageSettings", "Sentence", "TextProcessor", "detect_language"]
 
 _NEGATION_CUES = frozenset(
     {
@@ -92,8 +96,9 @@ def _lemma_table(lang: str) -> Any:
     return load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
 
 
-# What a word contributes to the token string (see TextProcessor.tokens), cached per word.
-_SKIP, _KEEP_AND_RESET, _RESET, _NEGATE, _WORD = range(5)
+# What a word contributes to the token string (see TextProcessor.tokens), cached per word form.
+_KEEP_AND_RESET, _RESET, _NEGATE, _WORD = range(4)
+_MAX_CACHED_FORMS = 500_000  # the cache is cleared when it holds this many word forms
 
 
 class TextProcessor:
@@ -121,8 +126,7 @@ class TextProcessor:
         if self._nlp is None:
             self._nlp = build_pipeline(self.settings)
             self._lemma_table = _lemma_table(self.settings.lang)
-            self._kinds: dict[tuple[int, int], tuple[int, str]] = {}
-            self._boundaries: dict[int, int] = {}
+            self._forms: dict[int, tuple[int, bool, bool, int, str]] = {}
         return self._nlp
 
     def docs(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[Doc]:
@@ -171,30 +175,25 @@ class TextProcessor:
         """Normalized token strings for many texts, batched through spaCy."""
         return [" ".join(self.tokens(doc)) for doc in self.docs(texts)]
 
-    def _kind(self, lower_hash: int, is_punct: int, strings: Any) -> tuple[int, str]:
-        """How a word enters the token string (what `tokens` does per token), cached per word."""
-        key = (lower_hash, is_punct)
-        found = self._kinds.get(key)
-        if found is None:
-            lower = strings[lower_hash]
-            if is_punct:
-                found = (_KEEP_AND_RESET, lower) if lower in _KEEP_PUNCT else (_RESET, "")
-            elif lower in _SCOPE_BREAKERS:
-                found = (_KEEP_AND_RESET, lower)
-            elif lower in _NEGATION_CUES:
-                found = (_NEGATE, "not")
-            else:
-                found = (_WORD, "<num>" if _NUMBER.match(lower) else self._lemma(lower))
-            self._kinds[key] = found
-        return found
-
-    def _boundary(self, orth_hash: int, strings: Any) -> int:
-        """1 for a sentence-final punctuation mark, 2 for whitespace holding a line break, else 0."""
-        found = self._boundaries.get(orth_hash)
-        if found is None:
-            orth = strings[orth_hash]
-            found = 1 if orth in _SENTENCE_FINAL else 2 if "\n" in orth else 0
-            self._boundaries[orth_hash] = found
+    def _describe(self, orth_hash: int, vocab: Any) -> tuple[int, bool, bool, int, str]:
+        """What one word form does in `sentence_tokens`, cached per form: (boundary, is_space,
+        is_punct, kind, value). Boundary is 1 for a sentence-final mark, 2 for whitespace holding a line
+        break, else 0; kind and value say how the word enters the token string (as `tokens`)."""
+        lexeme = vocab[orth_hash]
+        orth, lower = lexeme.orth_, lexeme.lower_
+        boundary = 1 if orth in _SENTENCE_FINAL else 2 if "\n" in orth else 0
+        if lexeme.is_punct:
+            kind, value = (_KEEP_AND_RESET, lower) if lower in _KEEP_PUNCT else (_RESET, "")
+        elif lower in _SCOPE_BREAKERS:
+            kind, value = _KEEP_AND_RESET, lower
+        elif lower in _NEGATION_CUES:
+            kind, value = _NEGATE, "not"
+        else:
+            kind, value = _WORD, "<num>" if _NUMBER.match(lower) else self._lemma(lower)
+        found = (boundary, lexeme.is_space, lexeme.is_punct, kind, value)
+        if len(self._forms) >= _MAX_CACHED_FORMS:
+            self._forms.clear()
+        self._forms[orth_hash] = found
         return found
 
     def sentence_tokens(self, doc: Doc, text: str | None = None) -> list[tuple[Sentence, list[str]]]:
@@ -203,22 +202,23 @@ class TextProcessor:
 
         Sentences follow spaCy's sentencizer rule (a sentence starts at the first token that is
         not punctuation after a sentence-final mark) and also start after every line break.
-        One pass over token attribute arrays: no spaCy Token objects are created. Pass the
-        doc's `text` when at hand (spaCy rebuilds `doc.text` token by token).
+        One pass over token attribute arrays with one cached lookup per word form: no spaCy
+        Token objects are created. Pass the doc's `text` when at hand (spaCy rebuilds
+        `doc.text` token by token).
         """
         if not len(doc):
             return []
         self.nlp  # noqa: B018 - ensure the lemma table is loaded
         text = doc.text if text is None else text
-        strings, window = doc.vocab.strings, self.settings.negation_window
+        vocab, window, forms = doc.vocab, self.settings.negation_window, self._forms
         out: list[tuple[Sentence, list[str]]] = []
         tokens: list[str] = []
         start = end = -1
         scope = 0
         seen_final = line_break = False
-        rows = doc.to_array([ORTH, LOWER, IS_SPACE, IS_PUNCT, IDX, LENGTH]).tolist()
-        for orth_hash, lower_hash, is_space, is_punct, idx, length in rows:
-            boundary = self._boundary(orth_hash, strings)
+        for orth_hash, idx, length in doc.to_array([ORTH, IDX, LENGTH]).tolist():
+            found = forms.get(orth_hash)
+            boundary, is_space, is_punct, kind, value = found or self._describe(orth_hash, vocab)
             if start >= 0 and (line_break or (seen_final and not is_punct and boundary != 1)):
                 out.append((Sentence(text[start:end], start, end), tokens))
                 tokens, start, scope = [], -1, 0
@@ -231,7 +231,6 @@ class TextProcessor:
             if start < 0:
                 start = idx
             end = idx + length
-            kind, value = self._kind(lower_hash, is_punct, strings)
             if kind == _WORD:
                 if scope > 0:
                     tokens.append("not_" + value)
@@ -243,7 +242,7 @@ class TextProcessor:
                 scope = window
             else:
                 scope = 0
-                if kind == _KEEP_AND_RESET:
+                if value:
                     tokens.append(value)
         if start >= 0:
             out.append((Sentence(text[start:end], start, end), tokens))

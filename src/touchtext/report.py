@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, get_args
 
 import pandas as pd
 
-from . import __version__
+from . import __version__, schema
 from ._charts import driver_quadrant_svg, pain_ranking_svg, trend_svg
 from .taxonomy import JourneyStage, Taxonomy
 
@@ -310,7 +310,7 @@ def render_report_html(tables: SummaryTables, *, taxonomy: Taxonomy, input_name:
     own filter script run."""
     summary = tables.summary
     names = dict(zip(summary["touchpoint"], summary["name"], strict=True))
-    analysed = sum(v for k, v in tables.status_counts.items() if k in ("ok", "unclear"))
+    analysed = sum(v for k, v in tables.status_counts.items() if k in schema.ANALYSED_STATUSES)
     meta = [f"{tables.items:,} items", f"{analysed:,} analysed"]
     if input_name:
         meta.insert(0, f"input {input_name}")

@@ -14,15 +14,20 @@ from .errors import InputError
 
 # Added to every input row by the reader: 1-based position of the row in the input.
 ROW_ID: Final = "row_id"
+# Added by the reader only when it kept going past rows it could not parse: the problem, with
+# its line number ("line 7: 5 fields, but the header has 3"); empty for rows that parsed.
+# Cleaning turns it into clean_status `parse_error` (the message goes to clean_notes).
+PARSE_ERROR: Final = "parse_error"
 
 # Added by cleaning.
 CLEAN_TEXT: Final = "clean_text"
 SOURCE_KIND: Final = "source_kind"  # review / ticket / transcript
-CLEAN_STATUS: Final = "clean_status"  # ok / empty / auto_reply
+CLEAN_STATUS: Final = "clean_status"  # ok / too_long_truncated / empty / auto_reply / parse_error
 CLEAN_NOTES: Final = "clean_notes"  # what cleaning removed, e.g. "quoted_reply|sign_off"
 TEXT_RATING: Final = "text_rating"  # a star rating found in the text, on 1-5
 PII_REDACTED: Final = "pii_redacted"  # types of personal data replaced, e.g. "EMAIL|PHONE"
-CLEANING_COLUMNS: Final = (CLEAN_TEXT, SOURCE_KIND, CLEAN_STATUS, CLEAN_NOTES, TEXT_RATING, PII_REDACTED)
+LANGUAGE: Final = "language"  # detected language of clean_text (ISO 639-1), "und" when too little to tell
+CLEANING_COLUMNS: Final = (CLEAN_TEXT, SOURCE_KIND, CLEAN_STATUS, CLEAN_NOTES, TEXT_RATING, PII_REDACTED, LANGUAGE)
 
 # Added by classification.
 STATUS: Final = "status"
@@ -42,6 +47,11 @@ STATUS_OK: Final = "ok"
 STATUS_UNCLEAR: Final = "unclear"  # text present, but no touchpoint above threshold
 STATUS_EMPTY: Final = "empty"  # no text left after cleaning
 STATUS_AUTO_REPLY: Final = "auto_reply"  # an out-of-office or other automatic email: not analysed
+STATUS_TOO_LONG: Final = "too_long_truncated"  # cut to the length limit at a sentence or word end, then classified
+STATUS_UNSUPPORTED_LANGUAGE: Final = "unsupported_language"  # in a language the model does not cover: not analysed
+STATUS_PARSE_ERROR: Final = "parse_error"  # the input row could not be parsed: not analysed
+# Rows the model classified (the base of shares and rates in summaries).
+ANALYSED_STATUSES: Final = (STATUS_OK, STATUS_UNCLEAR, STATUS_TOO_LONG)
 
 # Columns of the long "mentions" table: one row per item x touchpoint.
 MENTION_COLUMNS: Final = (
@@ -60,7 +70,7 @@ SENTIMENT_LABELS: Final = ("negative", "neutral", "positive")
 # Columns touchtext adds to classified output; clashing input columns are renamed.
 CLASSIFICATION_COLUMNS: Final = (STATUS, STATUS_REASON, TOUCHPOINTS, SENTIMENTS, CONFIDENCE, MENTIONS, NEEDS_REVIEW,
                                   REVIEW_REASON)  # fmt: skip
-ADDED_COLUMNS: Final = (ROW_ID, *CLEANING_COLUMNS, *CLASSIFICATION_COLUMNS, EXPLANATION)
+ADDED_COLUMNS: Final = (ROW_ID, PARSE_ERROR, *CLEANING_COLUMNS, *CLASSIFICATION_COLUMNS, EXPLANATION)
 
 
 def require_columns(classified: pd.DataFrame, columns: tuple[str, ...]) -> None:

@@ -70,9 +70,9 @@ QUOTE_COLUMNS = ("touchpoint", "sentiment", "rank", "quote", schema.ROW_ID, "sco
 PHRASE_COLUMNS = ("touchpoint", "rank", "phrase", "count", "z")
 PAIR_COLUMNS = ("touchpoint_a", "touchpoint_b", "both_negative", "lift")
 QUOTE_POOL = 25  # best candidates kept per touchpoint and sentiment; quotes are chosen from these
-ANALYSED = (schema.STATUS_OK, schema.STATUS_UNCLEAR)
+ANALYSED = schema.ANALYSED_STATUSES
 Period = Literal["day", "week", "month"]
-_PERIOD_FREQ = {"day": "D", "week": "W-MON", "month": "M"}
+_PERIOD_FREQ = {"day": "D", "week": "W-SUN", "month": "M"}  # weeks run Monday to Sunday (ISO)
 _DATE_COLUMN_HINTS = ("date", "created_at", "created", "timestamp", "time", "submitted_at", "review_date",
                       "started_at", "datetime", "day")  # fmt: skip
 
@@ -569,9 +569,9 @@ def summarize(classified: pd.DataFrame, taxonomy: Taxonomy | None = None) -> pd.
     """Per-touchpoint pain-point summary, ranked by negative mentions (then negative share).
 
     Every touchpoint of the taxonomy appears, including those never mentioned. `share` is
-    the fraction of analysed items (status ok or unclear) that mention the touchpoint; `net_sentiment` is
-    (positive - negative) / mentions; `negative_share_low/high` is a 95% Wilson interval;
-    `top_phrases` are the 5 phrases that best explain its complaints.
+    the fraction of analysed items (status ok, unclear or too_long_truncated) that mention the
+    touchpoint; `net_sentiment` is (positive - negative) / mentions; `negative_share_low/high`
+    is a 95% Wilson interval; `top_phrases` are the 5 phrases that best explain its complaints.
 
     Example:
         >>> summarize(classify(df)).head(3)[["touchpoint", "negative"]]  # doctest: +SKIP
