@@ -78,3 +78,23 @@ def test_the_word_cache_is_not_pickled_and_a_string_is_refused() -> None:
     _assert_same(restored.transform(CUSTOMER_TEXT), vectorizer.transform(CUSTOMER_TEXT))
     with pytest.raises(ValueError, match="Iterable over raw text documents"):
         vectorizer.transform("one string")
+
+
+def test_refitting_drops_the_word_cache() -> None:
+    """Cached ids point into the old vocabulary: a refit must not reuse them."""
+    vectorizer = CachedTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4))
+    vectorizer.fit(["late parcel", "box crushed"]).transform(["parcel"])
+    vectorizer.fit(["parcel now", "parcel box"])
+    _assert_same(vectorizer.transform(["parcel"]), _as_sklearn(vectorizer).transform(["parcel"]))
+    vectorizer.fit_transform(["late parcel", "box crushed"])
+    _assert_same(vectorizer.transform(["parcel"]), _as_sklearn(vectorizer).transform(["parcel"]))
+
+
+def test_bytes_and_missing_documents_behave_as_in_scikit_learn() -> None:
+    docs = [b"caf\\xc3\\xa9 au lait", b"the parcel"]
+    vectorizer = CachedTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), input="content").fit(docs)
+    _assert_same(vectorizer.transform(docs), _as_sklearn(vectorizer).transform(docs))
+    with pytest.raises(ValueError, match=r"np\.nan is an invalid document"):
+        vectorizer.transform(["fine", np.nan])
+    upper = CachedTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), lowercase=False).fit(["Late PARCEL"])
+    _assert_same(upper.transform(["LATE parcel"]), _as_sklearn(upper).transform(["LATE parcel"]))

@@ -205,3 +205,18 @@ def test_planted_label_errors_are_found(labeled_corpus, taxonomy):
     assert len(issues) <= 0.25 * len(labels)  # ...without flagging everything
     row = issues[issues["id"].isin(found)].iloc[0]
     assert row["suggested_labels"] != row["labels"] and 0.95 <= row["confidence"] <= 1
+
+
+def test_cleaning_in_processes_equals_cleaning_in_one(monkeypatch):
+    """Source kinds depend on the whole frame (a channel column is trusted when 80% of it maps),
+    so cleaning in parts must decide them once, not per part."""
+    import touchtext.training as training
+
+    monkeypatch.setattr(training, "_PARALLEL_CLEANING_ROWS", 4)
+    rows = pd.DataFrame({
+        "text": ["Rated 2 out of 5. The room was dirty, call me on 07700 900123"] * 10,
+        "channel": ["email"] * 5 + [""] * 5,
+    })  # fmt: skip
+    one = training.cleaned_texts(rows)
+    assert training.cleaned_texts(rows, n_jobs=2) == one
+    assert all("[PHONE]" in text for text in one)

@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["CachedTfidfVectorizer", "SentenceNgrams"]
 
-_MAX_CACHED_WORDS = 500_000  # the cache is cleared when it grows beyond this many words
+_MAX_CACHED_WORDS = 200_000  # the cache (about 300 bytes a word) is cleared when it holds this many words
 
 
 def _char_wb_ids(word: str, vocabulary: dict[str, int], min_n: int, max_n: int) -> list[int]:
@@ -90,8 +90,21 @@ class CachedTfidfVectorizer(TfidfVectorizer):
         state.pop("_word_ids", None)
         return state
 
+    def fit(self, raw_documents: Iterable[str], y: Any = None) -> CachedTfidfVectorizer:
+        """Fit as `TfidfVectorizer` does; the word cache, which holds ids of the old vocabulary, is dropped."""
+        self.__dict__.pop("_word_ids", None)
+        super().fit(raw_documents, y)
+        return self
+
+    def fit_transform(self, raw_documents: Iterable[str], y: Any = None) -> sparse.csr_matrix:
+        """Fit and transform as `TfidfVectorizer` does, dropping the word cache first."""
+        self.__dict__.pop("_word_ids", None)
+        return super().fit_transform(raw_documents, y)
+
     def _fast_path(self) -> str | None:
-        if self.preprocessor is not None or self.stop_words is not None or self.strip_accents is not None:
+        if self.input != "content" or self.preprocessor is not None or self.stop_words is not None:
+            return None
+        if self.strip_accents is not None:
             return None
         if self.analyzer == "char_wb":
             return "char_wb"
@@ -111,7 +124,9 @@ class CachedTfidfVectorizer(TfidfVectorizer):
         path = self._fast_path()
         if path is None:
             return sparse.csr_matrix(super(TfidfVectorizer, self).transform(raw_documents))
-        docs = [d.lower() for d in raw_documents] if path == "char_wb" and self.lowercase else list(raw_documents)
+        docs = [d if isinstance(d, str) else self.decode(d) for d in raw_documents]  # bytes; refuses NaN
+        if path == "char_wb" and self.lowercase:
+            docs = [d.lower() for d in docs]
         counts = self._char_wb_counts(docs) if path == "char_wb" else self._word_counts(docs)
         counts.sum_duplicates()
         counts.sort_indices()
@@ -121,7 +136,7 @@ class CachedTfidfVectorizer(TfidfVectorizer):
         """n-gram counts as (documents x distinct words) @ (distinct words x n-grams): words are
         factorized in one vectorized pass, n-grams analysed once per distinct word and cached."""
         cache: dict[str, list[int]] | None = getattr(self, "_word_ids", None)
-        if cache is None or len(cache) > _MAX_CACHED_WORDS:
+        if cache is None:
             cache = {}
             self._word_ids = cache
         vocabulary, (min_n, max_n) = self.vocabulary_, self.ngram_range
@@ -137,6 +152,8 @@ class CachedTfidfVectorizer(TfidfVectorizer):
         for word in distinct:
             ids = cache.get(word)
             if ids is None:
+                if len(cache) >= _MAX_CACHED_WORDS:
+                    cache.clear()
                 ids = cache[word] = _char_wb_ids(word, vocabulary, min_n, max_n)
             gram_ids.extend(ids)
             gram_indptr.append(len(gram_ids))

@@ -43,6 +43,7 @@ __all__ = [
     "clean_text",
     "detect_source",
     "load_cleaning_config",
+    "row_sources",
     "sentences",
 ]
 
@@ -218,6 +219,19 @@ def _file_source(df: pd.DataFrame, text_column: str) -> str | None:
     if names & {"rating", "stars", "review_id", "review_text", "score"}:
         return "review"
     return None
+
+
+def row_sources(df: pd.DataFrame, *, text_column: str | None = None, source: Source = "auto") -> list[str]:
+    """The source kind `clean` gives each row (review / ticket / transcript). It depends on the
+    whole frame (a source column is trusted when 80% of its values are known kinds), so whoever
+    cleans a frame in parts decides the kinds once with this and passes each part its kind.
+
+    Example:
+        >>> row_sources(pd.DataFrame({"text": ["Agent: hello\nCustomer: my bill is wrong"]}))
+        ['transcript']
+    """
+    _validate_source(source)
+    return _row_sources(df, detect_text_column(df, text_column), source)
 
 
 def _row_sources(df: pd.DataFrame, text_column: str, source: str) -> list[str]:

@@ -473,7 +473,8 @@ class TouchpointModel(BaseEstimator):
         gold = [labels[k] or {} for k in known]
         Y = self._label_matrix(gold)
         self.features_ = _text_features(s, chars=s.touchpoint_char_ngrams)
-        self.features_.fit(self._frame([a.lemmas for a in items], [a.text for a in items]))
+        # Fitted on every item, so words seen only in sentiment-only items still teach sentiment.
+        self.features_.fit(self._frame([a.lemmas for a in all_items], [a.text for a in all_items]))
         _drop_stop_words(self.features_)
         encoded = self._encode(all_items)
         X = sparse.csr_matrix(encoded.X[known])

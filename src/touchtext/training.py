@@ -25,7 +25,7 @@ from joblib import Parallel, delayed
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from . import schema
-from .cleaning import CleaningSettings, clean
+from .cleaning import CleaningSettings, clean, row_sources
 from .errors import InputError, LabelError, LabelWarning
 from .io import read_table
 from .model import Mention, ModelSettings, TouchpointModel, library_versions, load_model, save_model, settings_dict
@@ -359,11 +359,22 @@ def cleaned_texts(labeled: pd.DataFrame, settings: CleaningSettings | None = Non
     with `n_jobs` > 1, large label sets are cleaned in that many processes."""
     if n_jobs <= 1 or len(labeled) < _PARALLEL_CLEANING_ROWS:
         return clean(labeled, text_column="text", settings=settings)[schema.CLEAN_TEXT].tolist()
+    kinds = np.asarray(row_sources(labeled, text_column="text"))  # decided on the whole frame, as `clean` does
     bounds = np.linspace(0, len(labeled), n_jobs + 1).astype(int)
     parts = Parallel(n_jobs=n_jobs)(
-        delayed(cleaned_texts)(labeled.iloc[a:b], settings) for a, b in itertools.pairwise(bounds)
+        delayed(_cleaned_by_kind)(labeled.iloc[a:b], kinds[a:b], settings) for a, b in itertools.pairwise(bounds)
     )
     return [text for part in parts for text in part]
+
+
+def _cleaned_by_kind(labeled: pd.DataFrame, kinds: np.ndarray, settings: CleaningSettings | None) -> list[str]:
+    """Clean texts whose source kinds are already decided (one `clean` call per kind)."""
+    texts = pd.Series("", index=range(len(labeled)), dtype=object)
+    for kind in np.unique(kinds):
+        rows = np.flatnonzero(kinds == kind)
+        part = clean(labeled.iloc[rows], text_column="text", source=kind, settings=settings)
+        texts.iloc[rows] = part[schema.CLEAN_TEXT].tolist()
+    return texts.tolist()
 
 
 def evaluate(model: TouchpointModel, labeled: pd.DataFrame) -> dict[str, Any]:
