@@ -98,3 +98,19 @@ def test_bytes_and_missing_documents_behave_as_in_scikit_learn() -> None:
         vectorizer.transform(["fine", np.nan])
     upper = CachedTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), lowercase=False).fit(["Late PARCEL"])
     _assert_same(upper.transform(["LATE parcel"]), _as_sklearn(upper).transform(["LATE parcel"]))
+
+
+@pytest.mark.parametrize("params", [
+    {"ngram_range": (2, 5), "min_df": 2, "max_features": 3000, "sublinear_tf": True},
+    {"ngram_range": (1, 3), "min_df": 1, "max_df": 0.5},
+    {"ngram_range": (3, 4), "binary": True, "lowercase": False},
+])  # fmt: skip
+def test_fitting_char_ngrams_equals_scikit_learn(params, labeled_corpus) -> None:
+    texts = labeled_corpus["text"].tolist()[:500] + CUSTOMER_TEXT
+    ours = CachedTfidfVectorizer(analyzer="char_wb", dtype=np.float32, **params)
+    theirs = TfidfVectorizer(analyzer="char_wb", dtype=np.float32, **params)
+    _assert_same(ours.fit_transform(texts), theirs.fit_transform(texts))
+    assert ours.vocabulary_ == theirs.vocabulary_
+    np.testing.assert_array_equal(ours.idf_, theirs.idf_)
+    with pytest.raises(ValueError, match="empty vocabulary"):
+        CachedTfidfVectorizer(analyzer="char_wb").fit(["", "   "])

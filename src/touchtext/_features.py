@@ -26,23 +26,23 @@ __all__ = ["CachedTfidfVectorizer", "SentenceNgrams"]
 _MAX_CACHED_WORDS = 200_000  # the cache (about 300 bytes a word) is cleared when it holds this many words
 
 
-def _char_wb_ids(word: str, vocabulary: dict[str, int], min_n: int, max_n: int) -> list[int]:
-    """Feature ids of the `char_wb` n-grams of one word, padded with a space on each side
-    (scikit-learn's rule: a padded word shorter than n yields itself once, for the first such n)."""
+def _char_wb_grams(word: str, min_n: int, max_n: int) -> list[str]:
+    """The `char_wb` n-grams of one word, padded with a space on each side (scikit-learn's
+    rule: a padded word shorter than n yields itself once, for the first such n)."""
     padded = f" {word} "
-    ids = []
-    get = vocabulary.get
+    grams = []
     for n in range(min_n, max_n + 1):
         if len(padded) <= n:
-            found = get(padded)
-            if found is not None:
-                ids.append(found)
+            grams.append(padded)
             break
-        for start in range(len(padded) - n + 1):
-            found = get(padded[start : start + n])
-            if found is not None:
-                ids.append(found)
-    return ids
+        grams.extend(padded[start : start + n] for start in range(len(padded) - n + 1))
+    return grams
+
+
+def _char_wb_ids(word: str, vocabulary: dict[str, int], min_n: int, max_n: int) -> list[int]:
+    """Feature ids of the `char_wb` n-grams of one word that are in the vocabulary."""
+    get = vocabulary.get
+    return [i for i in map(get, _char_wb_grams(word, min_n, max_n)) if i is not None]
 
 
 class SentenceNgrams:
@@ -66,6 +66,19 @@ def _factorize(values: Any) -> tuple[np.ndarray, Any]:
     """Codes (int64, in first-seen order) and the distinct values, hashed in C by pandas."""
     codes, distinct = pd.factorize(np.asarray(values, dtype=object) if isinstance(values, list) else values)
     return codes.astype(np.int64, copy=False), np.asarray(distinct)
+
+
+def _split_words(docs: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Whitespace-split words of all documents as codes into the distinct words, and the
+    offset of each document's first word (one extra at the end)."""
+    words: list[str] = []
+    sizes = []
+    for doc in docs:
+        split = doc.split()
+        words.extend(split)
+        sizes.append(len(split))
+    codes, distinct = _factorize(words)
+    return codes, distinct, np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
 
 
 def _ngrams(tokens: list[str], min_n: int, max_n: int) -> Iterable[str]:
@@ -101,6 +114,50 @@ class CachedTfidfVectorizer(TfidfVectorizer):
         self.__dict__.pop("_word_ids", None)
         return super().fit_transform(raw_documents, y)
 
+    def _count_vocab(self, raw_documents: Iterable[Any], fixed_vocab: bool) -> tuple[dict[str, int], Any]:
+        """While fitting `char_wb` features: vocabulary and counts with n-grams analysed once per
+        distinct word (scikit-learn then sorts and prunes them as usual); otherwise scikit-learn's."""
+        if fixed_vocab or self._fast_path() != "char_wb":
+            return super()._count_vocab(raw_documents, fixed_vocab)  # type: ignore[no-any-return]
+        docs = self._documents(raw_documents, "char_wb")
+        codes, distinct, doc_indptr = _split_words(docs)
+        vocabulary: dict[str, int] = {}
+        gram_ids: list[int] = []
+        gram_indptr = [0]
+        min_n, max_n = self.ngram_range
+        for word in distinct:
+            gram_ids.extend(vocabulary.setdefault(g, len(vocabulary)) for g in _char_wb_grams(word, min_n, max_n))
+            gram_indptr.append(len(gram_ids))
+        if not vocabulary:
+            raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+        counts = self._product(codes, doc_indptr, len(distinct), gram_ids, gram_indptr, len(vocabulary))
+        return vocabulary, counts
+
+    def _documents(self, raw_documents: Iterable[Any], path: str) -> list[str]:
+        docs = [d if isinstance(d, str) else self.decode(d) for d in raw_documents]  # bytes; refuses NaN
+        return [d.lower() for d in docs] if path == "char_wb" and self.lowercase else docs
+
+    def _product(
+        self,
+        codes: np.ndarray,
+        doc_indptr: np.ndarray,
+        n_words: int,
+        gram_ids: list[int],
+        gram_indptr: list[int],
+        n_grams: int,
+    ) -> sparse.csr_matrix:
+        """(documents x distinct words) @ (distinct words x n-grams): the documents' n-gram counts."""
+        doc_words = sparse.csr_matrix(
+            (np.ones(len(codes), dtype=self.dtype), codes, doc_indptr), shape=(len(doc_indptr) - 1, n_words)
+        )
+        word_grams = sparse.csr_matrix(
+            (np.ones(len(gram_ids), dtype=self.dtype), gram_ids, gram_indptr), shape=(n_words, n_grams)
+        )
+        counts = sparse.csr_matrix(doc_words @ word_grams)
+        counts.sum_duplicates()
+        counts.sort_indices()
+        return counts
+
     def _fast_path(self) -> str | None:
         if self.input != "content" or self.preprocessor is not None or self.stop_words is not None:
             return None
@@ -124,13 +181,8 @@ class CachedTfidfVectorizer(TfidfVectorizer):
         path = self._fast_path()
         if path is None:
             return sparse.csr_matrix(super(TfidfVectorizer, self).transform(raw_documents))
-        docs = [d if isinstance(d, str) else self.decode(d) for d in raw_documents]  # bytes; refuses NaN
-        if path == "char_wb" and self.lowercase:
-            docs = [d.lower() for d in docs]
-        counts = self._char_wb_counts(docs) if path == "char_wb" else self._word_counts(docs)
-        counts.sum_duplicates()
-        counts.sort_indices()
-        return counts
+        docs = self._documents(raw_documents, path)
+        return self._char_wb_counts(docs) if path == "char_wb" else self._word_counts(docs)
 
     def _char_wb_counts(self, docs: list[str]) -> sparse.csr_matrix:
         """n-gram counts as (documents x distinct words) @ (distinct words x n-grams): words are
@@ -140,13 +192,7 @@ class CachedTfidfVectorizer(TfidfVectorizer):
             cache = {}
             self._word_ids = cache
         vocabulary, (min_n, max_n) = self.vocabulary_, self.ngram_range
-        words: list[str] = []
-        doc_sizes = []
-        for doc in docs:
-            split = doc.split()
-            words.extend(split)
-            doc_sizes.append(len(split))
-        codes, distinct = _factorize(words)
+        codes, distinct, doc_indptr = _split_words(docs)
         gram_ids: list[int] = []
         gram_indptr = [0]
         for word in distinct:
@@ -157,14 +203,7 @@ class CachedTfidfVectorizer(TfidfVectorizer):
                 ids = cache[word] = _char_wb_ids(word, vocabulary, min_n, max_n)
             gram_ids.extend(ids)
             gram_indptr.append(len(gram_ids))
-        doc_words = sparse.csr_matrix(
-            (np.ones(len(codes), dtype=self.dtype), codes, np.concatenate([[0], np.cumsum(doc_sizes)])),
-            shape=(len(docs), len(distinct)),
-        )
-        grams = sparse.csr_matrix(
-            (np.ones(len(gram_ids), dtype=self.dtype), gram_ids, gram_indptr), shape=(len(distinct), len(vocabulary))
-        )
-        return sparse.csr_matrix(doc_words @ grams)
+        return self._product(codes, doc_indptr, len(distinct), gram_ids, gram_indptr, len(vocabulary))
 
     def _word_counts(self, docs: list[str]) -> sparse.csr_matrix:
         """Counts of word n-grams within lines: tokens are factorized, and each distinct n-gram
@@ -198,9 +237,12 @@ class CachedTfidfVectorizer(TfidfVectorizer):
             columns.append(ids[keep])
         row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
         column = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
-        return sparse.csr_matrix(
+        counts = sparse.csr_matrix(
             (np.ones(len(row), dtype=self.dtype), (row, column)), shape=(len(docs), len(self.vocabulary_))
         )
+        counts.sum_duplicates()
+        counts.sort_indices()
+        return counts
 
     def weight(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         """Counts (changed in place) to TF-IDF as `TfidfTransformer` does it: sublinear tf, idf, norm."""
