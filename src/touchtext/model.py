@@ -483,7 +483,7 @@ class TouchpointModel(BaseEstimator):
         def binary() -> LogisticRegression:
             # liblinear's dual solver: far faster than the primal when features outnumber items
             return LogisticRegression(C=s.touchpoint_c, class_weight="balanced", solver="liblinear", dual=True,
-                                      tol=s.touchpoint_tol, max_iter=1000)  # fmt: skip
+                                      tol=s.touchpoint_tol, max_iter=1000, random_state=s.random_state)  # fmt: skip
 
         def classifier() -> OneVsRestClassifier:
             return OneVsRestClassifier(binary(), n_jobs=s.n_jobs)
