@@ -295,14 +295,94 @@ def test_rerunning_the_same_export_adds_nothing(db_url, tmp_path, small_model_di
     _assert_consistent(db_url)
 
 
-def test_exports_without_ids_are_keyed_by_content_and_duplicates_kept_once(db_url, tmp_path, small_sample):
-    rows = small_sample.drop(columns=["review_id", database.ITEM_ID]).head(20)
+def test_exports_without_ids_are_keyed_by_content_and_duplicates_kept_once(db_url, tmp_path, small_model_dir):
+    rows = read_table(SAMPLE).drop(columns=["review_id"]).head(20)
     doubled = pd.concat([rows, rows.iloc[[3]]], ignore_index=True)
-    counts = database.write_results(doubled, db_url)
+    doubled[database.ITEM_ID] = database.item_ids(doubled)  # before classify, as the README says
+    classified = classify(doubled, model=load_model(small_model_dir)[0])
+    counts = database.write_results(classified, db_url)
     assert (counts.rows_read, counts.duplicate_rows, counts.inserted) == (21, 1, 20)
-    assert database.write_results(doubled, db_url).inserted == 0
+    assert database.write_results(classified, db_url).inserted == 0
     ids = _query(db_url, "SELECT item_id FROM touchtext_items")["item_id"]
     assert len(ids) == 20 and ids.str.startswith("sha256:").all()
+
+
+def test_write_results_keys_rows_as_run_to_db_does_or_refuses_to_hash(db_url, tmp_path, small_model_dir):
+    path = tmp_path / "pii.csv"
+    path.write_text("text,location\n\"Call me on 07700 900123, the room was cold\",Leeds\n"
+                    "Email jane.doe@example.com about the refund,York\nLovely staff,Leeds\n", encoding="utf-8")  # fmt: skip
+    stored = run_to_db(path, db_url, model=small_model_dir).database
+    assert stored.inserted == 3
+    table = read_table(path)
+    model = load_model(small_model_dir)[0]
+    classified = classify(table, model=model)
+    assert classified["text"].iloc[0] != table["text"].iloc[0]  # classify redacted the raw text
+    with pytest.raises(DatabaseError, match=r"no item_id column and no id column.*item_ids\(df\).*or use run_to_db"):
+        database.write_results(classified, db_url)
+    table[database.ITEM_ID] = database.item_ids(table)
+    again = database.write_results(classify(table, model=model), db_url)
+    assert (again.inserted, again.already_stored) == (0, 3)  # the same three items, not six
+    assert len(_query(db_url, "SELECT item_id FROM touchtext_items")) == 3
+
+
+@pytest.mark.parametrize("with_ids", [True, False])
+def test_run_to_db_stores_unparseable_rows_and_strict_stores_nothing(db_url, tmp_path, small_model_dir, with_ids):
+    path = tmp_path / "broken.csv"
+    lines = ["review_id,text,location", "R-1,The staff were lovely,Leeds", "R-2,Room was cold,and,noisy,York",
+             "R-3,Parking cost too much,York", "R-4,Breakfast was great,Leeds"]  # fmt: skip
+    if not with_ids:
+        lines = [line.split(",", 1)[1] for line in lines]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"broken.csv, line 3: .*fields, but the header has"):
+        run_to_db(path, db_url, model=small_model_dir, strict=True)
+    assert _query(db_url, "SELECT count(*) AS n FROM touchtext_items")["n"].tolist() == [0]
+    assert database.read_runs(db_url).empty
+
+    result = run_to_db(path, db_url, model=small_model_dir, out_dir=tmp_path / "out")
+    assert (result.database.rows_read, result.database.inserted) == (4, 4)
+    items = _query(db_url, "SELECT item_id, source_row, status, parse_error, clean_notes FROM touchtext_items "
+                           "ORDER BY source_row")  # fmt: skip
+    assert items["status"].tolist().count("parse_error") == 1
+    bad = items[items["status"] == "parse_error"].iloc[0]
+    assert bad["source_row"] == 2 and bad["item_id"].startswith("sha256:")
+    assert bad["parse_error"].startswith("line 3: ") and bad["clean_notes"] == bad["parse_error"]
+    if with_ids:
+        assert items.loc[items["status"] != "parse_error", "item_id"].tolist() == ["R-1", "R-3", "R-4"]
+    errors = pd.read_csv(tmp_path / "out" / "errors.csv")
+    assert errors[["row_id", "line"]].values.tolist() == [[2, 3]]
+    rerun = run_to_db(path, db_url, model=small_model_dir).database
+    assert (rerun.inserted, rerun.already_stored) == (0, 4)  # the unparsed row keeps its id
+
+
+def test_batches_are_stored_in_key_order_so_concurrent_runs_lock_rows_alike(tmp_path, small_sample):
+    seen: list[tuple[str, list[tuple]]] = []
+
+    def record(conn, clause, multiparams, params, options):
+        table = getattr(clause, "table", None)
+        if isinstance(clause, sa.Insert) and len(multiparams) > 1:  # many rows in one statement
+            keys = {"touchtext_items": ("item_id",), "touchtext_days": ("day",),
+                    "touchtext_touchpoint_days": ("day", "touchpoint")}.get(table.name)  # fmt: skip
+            if keys:
+                seen.append((table.name, [tuple(r[k] for k in keys) for r in multiparams]))
+
+    backwards = small_sample.iloc[::-1]
+    assert backwards[database.ITEM_ID].tolist() != sorted(backwards[database.ITEM_ID])
+    sa.event.listen(sa.engine.Engine, "before_execute", record)
+    try:
+        database.write_results(backwards, f"sqlite:///{tmp_path / 't.db'}", info=database.RunInfo(date_column="date"))
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_execute", record)
+    assert {name for name, _ in seen} == {"touchtext_items", "touchtext_days", "touchtext_touchpoint_days"}
+    for name, keys in seen:
+        assert keys == sorted(keys), name
+
+
+def test_a_broken_mentions_cell_names_the_row_and_what_to_pass(tmp_path, small_sample):
+    rows = small_sample.head(3).copy()
+    rows.loc[rows.index[1], schema.MENTIONS] = '[{"touchpoint": "staff", '
+    with pytest.raises(InputError, match=r"\(row 2\): the 'mentions' cell is not valid JSON .*classified\.csv "
+                                         r"written by touchtext run/classify, unedited"):  # fmt: skip
+        database.write_results(rows, f"sqlite:///{tmp_path / 't.db'}")
 
 
 def test_incremental_classifies_only_the_new_rows(db_url, tmp_path, small_model_dir):

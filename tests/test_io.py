@@ -1,6 +1,8 @@
 import csv
 import gzip
+import io
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -127,6 +129,9 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path):
         ("closed.csv", 'id,text\n1,"a\n2,b" x\n3,c\n', [None, 'b" x', "c"], [(1, 2, "unbalanced quote")]),
         ("multi.csv", 'id,text\n1,"a\n\nb ""q"""\n2,c\n', ["a\n\nb \"q\"", "c"], []),
         ("style.csv", 'id,text\n1,"a" b\n', ["a b"], []),  # text after a closing quote: kept, as spreadsheets do
+        ("undoubled.csv", 'id,text\n1,"ok fine"\n2,"Room was dirty.\nStaff said "sorry, we are full" and left.\n'
+         'Never again"\n3,"Parking was expensive"\n', ["ok fine", None, "Parking was expensive"],
+         [(2, 3, "a quote inside a quoted field is not doubled")]),  # one record over 3 lines: one row
         ("lines.jsonl", '{"text": "a"}\n{"text": "b\n"x"\n[1]\n\n{"text": "c"}\n', ["a", None, None, None, "c"],
          [(2, 2, "invalid JSON"), (3, 3, "got a string"), (4, 4, "got an array")]),
         ("array.json", '[{"text": "a"},\n 3,\n {"text": "c"}]', ["a", None, "c"], [(2, 2, "got a number")]),
@@ -250,6 +255,22 @@ def test_excel_sheets(tmp_path):
         read_table(plain, sheet="1")
 
 
+def test_excel_rows_beyond_a_wrong_dimension_tag_are_read(tmp_path):
+    import zipfile
+
+    p = _workbook(tmp_path / "dim.xlsx", {"Reviews": [["id", "text", "extra"], [1, "a", "x"], [2, "b", "y"]]})
+    fixed = tmp_path / "wrong-dim.xlsx"
+    with zipfile.ZipFile(p) as src, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as dst:
+        for entry in src.infolist():
+            data = src.read(entry)
+            if entry.filename == "xl/worksheets/sheet1.xml":
+                data, n = re.subn(rb'<dimension ref="[^"]*" ?/>', b'<dimension ref="A1:B2"/>', data)
+                assert n == 1
+            dst.writestr(entry, data)
+    df = read_table(fixed)
+    assert df.drop(columns="row_id").values.tolist() == [["1", "a", "x"], ["2", "b", "y"]]
+
+
 @pytest.mark.parametrize(
     ("name", "payload", "message"),
     [
@@ -294,6 +315,15 @@ def test_write_csv_neutralizes_every_formula_start_but_not_numbers(tmp_path):
     assert all(not c.startswith(("=", "+", "@", "\t", "\r")) or c in ("+2",) for r in rows for c in r)
 
 
+def test_write_csv_neutralizes_formulas_in_category_columns(tmp_path):
+    mixed = pd.Categorical(["=1+1", "fine", "=1+1", None, 3])  # categories of text and numbers
+    df = pd.DataFrame({"text": mixed, "n": pd.Categorical([1, 2, 1, 2, 1])})
+    out = write_csv(df, tmp_path / "o.csv")
+    back = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert back["text"].tolist() == ["'=1+1", "fine", "'=1+1", "", "3"]
+    assert back["n"].tolist() == ["1", "2", "1", "2", "1"]
+
+
 # -- fuzzing: any bytes, any text ------------------------------------------------------------------------
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(payload=st.binary(max_size=2000), suffix=st.sampled_from([".csv", ".tsv", ".txt", ".jsonl", ".json", ".csv.gz"]))
@@ -331,8 +361,9 @@ _CELL = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters
     cells=st.lists(st.tuples(_CELL, _CELL), min_size=1, max_size=8),
     sep=st.sampled_from([",", ";", "\t"]),
     quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_NONNUMERIC, csv.QUOTE_ALL]),
+    broken=st.tuples(st.integers(min_value=0, max_value=8), _CELL, _CELL),
 )
-def test_what_a_csv_writer_writes_is_read_back_cell_for_cell(tmp_path, cells, sep, quoting):
+def test_what_a_csv_writer_writes_is_read_back_cell_for_cell(tmp_path, cells, sep, quoting, broken):
     p = tmp_path / "round.csv"
     with open(p, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, delimiter=sep, lineterminator="\r\n", quoting=quoting)
@@ -342,3 +373,28 @@ def test_what_a_csv_writer_writes_is_read_back_cell_for_cell(tmp_path, cells, se
     assert result.errors.empty
     back = result.table[["id", "text"]].fillna("").values.tolist()
     assert back == [list(row) for row in cells]
+
+    # The same records with one more, over several lines, whose quoted text holds quotes that are
+    # not doubled (as hand-edited exports do): it costs exactly that one row, at its first line.
+    at, first, last = broken[0] % (len(cells) + 1), broken[1].replace('"', '""'), broken[2].replace('"', '""')
+    before, after = _written(cells[:at], sep, quoting), _written(cells[at:], sep, quoting)
+    bad = f'9{sep}"{first}\r\n{last} "word" here"\r\n'
+    text = _written([("id", "text")], sep, quoting) + before + bad + after
+    p.write_text(text, encoding="utf-8", newline="")
+    result = read_table_with_errors(p)
+    line = 2 + len(re.findall(r"\r\n|\r|\n", before))
+    assert [(r.row_id, r.line) for r in result.errors.itertuples()] == [(at + 1, line)]
+    assert "not doubled" in result.errors["problem"].iloc[0]
+    good = result.table.drop(index=at)[["id", "text"]].fillna("").values.tolist()
+    assert good == [list(row) for row in cells]
+    # never more rows than records a forgiving csv.reader finds (continuation lines are no rows)
+    records = [
+        r for r in csv.reader(io.StringIO(text, newline=""), delimiter=sep) if r and (len(r) > 1 or r[0].strip())
+    ]
+    assert len(result.table) <= len(records) - 1
+
+
+def _written(rows, sep, quoting):
+    out = io.StringIO()
+    csv.writer(out, delimiter=sep, lineterminator="\r\n", quoting=quoting).writerows(rows)
+    return out.getvalue()

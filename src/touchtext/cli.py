@@ -251,8 +251,6 @@ def run_command(
                                       ("--reclassify", reclassify), ("--batch-size", batch_size)) if value]  # fmt: skip
     if to_db is None and given:
         raise click.UsageError(f"{', '.join(given)} can only be used with --to-db URL.")
-    if to_db is not None and (sheet is not None or strict):
-        raise click.UsageError("--sheet and --strict do not apply with --to-db yet.")
     started = time.perf_counter()
     settings = _cleaning_settings(clean_config, keep_pii)
     common: dict[str, Any] = dict(
@@ -269,7 +267,8 @@ def run_command(
     if to_db is not None:
         db_options: dict[str, Any] = {"batch_size": batch_size} if batch_size is not None else {}
         result = run_to_db(input_path, to_db, out_dir=out_dir, id_column=id_col, incremental=incremental,
-                           reclassify=reclassify, **db_options, **common)  # fmt: skip
+                           reclassify=reclassify, sheet=sheet, strict=strict, **db_options, **common)  # fmt: skip
+        _warn_unparsed(result.classified, "status", result.outputs.get("errors.csv"))
     elif out_dir is not None:
         result = run(input_path, out_dir, sheet=sheet, strict=strict, **common)
         _warn_unparsed(result.classified, "status", result.outputs.get("errors.csv"))

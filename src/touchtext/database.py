@@ -484,10 +484,23 @@ def _complete_ids(values: pd.Series) -> bool:
     return all(_id_text(v) is not None for v in values.tolist())
 
 
+def _parse_problems(df: pd.DataFrame) -> list[str]:
+    """For each row, why the reader could not parse it ("line 7: ...") or "" for a parsed row: the
+    `parse_error` column of `read_table_with_errors`, which `classify` moves to clean_notes."""
+    if schema.PARSE_ERROR in df.columns:
+        return ["" if pd.isna(v) else str(v) for v in df[schema.PARSE_ERROR].tolist()]
+    if schema.CLEAN_STATUS in df.columns and schema.CLEAN_NOTES in df.columns:
+        pairs = zip(df[schema.CLEAN_STATUS].tolist(), df[schema.CLEAN_NOTES].tolist(), strict=True)
+        return [str(notes) if status == schema.STATUS_PARSE_ERROR else "" for status, notes in pairs]
+    return [""] * len(df)
+
+
 def detect_id_column(df: pd.DataFrame, id_column: str | None = None) -> str | None:
     """The column holding each row's own id: the one given, else a well-known name (id, review_id,
-    ticket_id, conversation_id, ...) whose every row has a value; None means key rows by a content hash."""
-    return find_column(df, given=id_column, hints=_ID_COLUMN_HINTS, accepts=_complete_ids, what="Id")
+    ticket_id, conversation_id, ...) whose every row has a value (rows that could not be parsed
+    have none and are not counted); None means key rows by a content hash."""
+    parsed = df[[not problem for problem in _parse_problems(df)]]
+    return find_column(parsed, given=id_column, hints=_ID_COLUMN_HINTS, accepts=_complete_ids, what="Id")
 
 
 def _input_columns(df: pd.DataFrame) -> list[str]:
@@ -505,6 +518,9 @@ def item_ids(df: pd.DataFrame, *, id_column: str | None = None) -> pd.Series:
     """A stable id for every row: its id column's value (given, or detected by name), else
     "sha256:" and the hash of all its input columns, so re-reading the same export gives the same ids.
 
+    A row the reader could not parse (see `read_table_with_errors`) has no cells to go by: it is
+    keyed by a hash of its problem, which names its line ("line 7: ...").
+
     Compute ids on the rows as read, before `classify` (which redacts personal data in the text).
 
     Example:
@@ -512,12 +528,13 @@ def item_ids(df: pd.DataFrame, *, id_column: str | None = None) -> pd.Series:
         ['R-1', 'R-2']
     """
     column = detect_id_column(df, id_column)
+    problems = _parse_problems(df)
     if column is None:
-        payloads = (json.dumps(r, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-                    for r in _records(df[_input_columns(df)]))  # fmt: skip
-        ids = ["sha256:" + hashlib.sha256(p.encode("utf-8")).hexdigest() for p in payloads]
+        records = _records(df[_input_columns(df)])
+        ids = [_hashed({schema.PARSE_ERROR: p} if p else r) for r, p in zip(records, problems, strict=True)]
         return pd.Series(ids, index=df.index, name=ITEM_ID, dtype=object)
-    values = [_id_text(v) for v in df[column].tolist()]
+    values = [_hashed({schema.PARSE_ERROR: p}) if p else _id_text(v)
+              for v, p in zip(df[column].tolist(), problems, strict=True)]  # fmt: skip
     positions = df[schema.ROW_ID].tolist() if schema.ROW_ID in df.columns else range(1, len(df) + 1)
     rows = [str(i) for i, v in zip(positions, values, strict=True) if v is None]
     if rows:
@@ -533,6 +550,12 @@ def item_ids(df: pd.DataFrame, *, id_column: str | None = None) -> pd.Series:
             "choose a shorter id column with --id-col."
         )
     return pd.Series(values, index=df.index, name=ITEM_ID, dtype=object)
+
+
+def _hashed(record: dict[str, Any]) -> str:
+    """The id "sha256:<hex>" of a row's cells, hashed as JSON with sorted keys."""
+    payload = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 # -- turning classified rows into table rows --------------------------------------------------
@@ -577,6 +600,8 @@ def _item_rows(rows: pd.DataFrame, info: RunInfo, run_id: int, now: datetime) ->
         pd.to_numeric(rows[schema.ROW_ID], errors="coerce").tolist() if schema.ROW_ID in rows else [None] * len(rows)
     )
     cells = {c: rows[c].tolist() if c in rows.columns else [None] * len(rows) for c in _ITEM_COLUMNS}
+    if schema.PARSE_ERROR not in rows.columns:  # classify moved the reader's problem to clean_notes
+        cells[schema.PARSE_ERROR] = [p or None for p in _parse_problems(rows)]
     out = []
     for i, item_id in enumerate(rows[ITEM_ID]):
         stamp = occurred[i]
@@ -599,13 +624,18 @@ def _item_rows(rows: pd.DataFrame, info: RunInfo, run_id: int, now: datetime) ->
 def _mention_rows(rows: pd.DataFrame, run_id: int) -> list[dict[str, Any]]:
     """One dict per item and touchpoint, decoded from MENTIONS as `schema.mention_table` does."""
     out = []
-    for item_id, cell in zip(rows[ITEM_ID], rows[schema.MENTIONS], strict=True):
+    row_ids = rows[schema.ROW_ID].tolist() if schema.ROW_ID in rows.columns else range(1, len(rows) + 1)
+    for item_id, row_id, cell in zip(rows[ITEM_ID], row_ids, rows[schema.MENTIONS], strict=True):
         if not isinstance(cell, str) or not cell.strip():
             continue
         try:
             mentions = json.loads(cell)
         except json.JSONDecodeError as exc:
-            raise InputError(f"Item {item_id}: the {schema.MENTIONS!r} cell is not valid JSON ({exc.msg}).") from exc
+            raise InputError(
+                f"Item {item_id} (row {row_id}): the {schema.MENTIONS!r} cell is not valid JSON ({exc.msg}; "
+                f"it starts {cell[:40]!r}). Pass the rows as classify wrote them (or a classified.csv written "
+                "by touchtext run/classify, unedited), or classify them again."
+            ) from exc
         for m in mentions:
             first = (m.get("evidence") or [{}])[0]
             out.append({"item_id": str(item_id), "touchpoint": m["touchpoint"], "sentiment": m["sentiment"],
@@ -656,6 +686,7 @@ class _Deltas:
 def _add_counts(conn: Connection, table: sa.Table, keys: Sequence[str], rows: list[dict[str, Any]]) -> None:
     """Add each row's counts to the stored row with the same keys (inserting it if there is none)."""
     counts = [c for c in rows[0] if c not in keys and c not in ("week_start", "month_start")]
+    rows = sorted(rows, key=lambda r: tuple(r[k] for k in keys))  # row locks in one order: no deadlock
     native = _NATIVE_UPSERT.get(conn.dialect.name)
     if native is not None:
         insert = native(table)
@@ -693,6 +724,7 @@ def _insert_items(conn: Connection, rows: list[dict[str, Any]], run_id: int) -> 
     """Insert items whose id is not stored yet; return the ids inserted (others were stored meanwhile)."""
     if not rows:
         return set()
+    rows = sorted(rows, key=lambda r: r["item_id"])  # concurrent runs take row locks in one order: no deadlock
     native = _NATIVE_UPSERT.get(conn.dialect.name)
     if native is not None:
         conn.execute(native(ITEMS).on_conflict_do_nothing(index_elements=["item_id"]), rows)
@@ -721,6 +753,7 @@ def _store(
         old = conn.execute(
             sa.select(ITEMS.c.item_id, ITEMS.c.occurred_day, ITEMS.c.status)
             .where(ITEMS.c.item_id.in_(ids))
+            .order_by(ITEMS.c.item_id)  # lock in key order, as every run does
             .with_for_update()
         ).all()
         old_day = {r.item_id: r.occurred_day for r in old}
@@ -736,7 +769,7 @@ def _store(
         conn.execute(MENTIONS.delete().where(MENTIONS.c.item_id.in_(ids)))
         replaced = set(old_day)
         updates = [{k: v for k, v in r.items() if k not in _KEPT_ON_REPLACE} | {"key": r["item_id"]}
-                   for r in replacing if r["item_id"] in replaced]  # fmt: skip
+                   for r in sorted(replacing, key=lambda r: r["item_id"]) if r["item_id"] in replaced]  # fmt: skip
         if updates:
             conn.execute(ITEMS.update().where(ITEMS.c.item_id == sa.bindparam("key")), updates)
     inserted = _insert_items(conn, [r for r in items if r["item_id"] not in replaced], run_id)
@@ -1010,11 +1043,14 @@ def write_results(
 ) -> RunCounts:
     """Store classified rows (from `classify`) in a database as one run, in batches.
 
-    Items are keyed by an `item_id` column when there is one, else by `item_ids` (the id column,
-    or a content hash). Stored ids are left alone unless `reclassify` and another model
-    classified them. Returns the run's counts.
+    Items are keyed by an `item_id` column when there is one, else by their id column (given,
+    or detected by name). Rows without either cannot be keyed here: a content hash must be taken
+    from the rows as read, before `classify` redacted their text (as `run_to_db` does), or the
+    same item would get two ids; add them first with `item_ids`. Stored ids are left alone
+    unless `reclassify` and another model classified them. Returns the run's counts.
 
     Example:
+        >>> df["item_id"] = item_ids(df)  # doctest: +SKIP
         >>> write_results(classify(df), "sqlite:///touchtext.db").inserted  # doctest: +SKIP
         340
     """
@@ -1023,6 +1059,15 @@ def write_results(
     if ITEM_ID in classified.columns and id_column is None:
         frame = classified
     else:
+        if detect_id_column(classified, id_column) is None:
+            raise DatabaseError(
+                "The classified rows have no item_id column and no id column (id, review_id, ticket_id, ...), "
+                "and they cannot be keyed by a hash of their content: classify redacted personal data in "
+                "their text, so the hash would differ from the one run_to_db takes of the same row as read, "
+                "and the same item would be stored twice. Add ids before classifying "
+                "(df['item_id'] = item_ids(df); write_results(classify(df), url)), pass id_column=, "
+                "or use run_to_db."
+            )
         frame = classified.assign(**{ITEM_ID: item_ids(classified, id_column=id_column)})
         info = replace(info, id_column=detect_id_column(classified, id_column))
     with ResultsDatabase(url) as db, db.start_run(info) as run:

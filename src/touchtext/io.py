@@ -212,10 +212,43 @@ def _lenient_line(line: str, sep: str) -> list[str] | None:
     return rows[0] if len(rows) == 1 else None
 
 
+def _record_extent(lines: list[str], start: int, sep: str) -> tuple[int, bool] | None:
+    """Where a record that broke the quoting rules ends, read as people write such records: a
+    quoted field ends only at a quote followed by the delimiter or the end of a line, and any
+    other quote inside it (one that should have been doubled) is text. Returns the index of
+    the record's last line and whether it held such an undoubled quote; None if a quoted
+    field is still open at the end of the file."""
+    quoted, at_start, undoubled = False, True, False
+    for index in range(start, len(lines)):
+        line = lines[index]
+        i, n = 0, len(line)
+        while i < n:
+            c = line[i]
+            if quoted:
+                if c == '"':
+                    after = line[i + 1] if i + 1 < n else ""
+                    if after == '"':
+                        i += 1
+                    elif after in (sep, "\r", "\n", ""):
+                        quoted = False
+                    else:
+                        undoubled = True
+            elif c == '"' and at_start:
+                quoted = True
+            elif c in "\r\n":
+                return index, undoubled
+            at_start = not quoted and c == sep
+            i += 1
+        if not quoted:
+            return index, undoubled
+    return None
+
+
 def _delimited_rows(lines: list[str], first: int, sep: str) -> Iterator[_Row]:
     """Records from lines[first:], each with its 1-based first line. A record that breaks the
-    quoting rules becomes an unparsed row for its first line, and reading resumes on the next
-    line, so a stray quote costs one row, not the rest of the file."""
+    quoting rules becomes one unparsed row for its first line, and reading resumes after the
+    lines it takes (see `_record_extent`), or on its next line when a quote is never closed,
+    so a stray quote costs one row, not the rest of the file."""
     pos, total = first, len(lines)
     while pos < total:
         reader = csv.reader((lines[i] for i in range(pos, total)), delimiter=sep, strict=True)
@@ -228,6 +261,19 @@ def _delimited_rows(lines: list[str], first: int, sep: str) -> Iterator[_Row]:
             return
         except csv.Error as exc:
             start = pos + consumed
+            failed_on = pos + reader.line_num - 1
+            extent = _record_extent(lines, start, sep) if failed_on > start else None
+            if extent is not None and extent[0] > start:
+                end, undoubled = extent
+                problem = (
+                    f'a quote inside a quoted field is not doubled (write it as ""), in a record on lines '
+                    f"{start + 1}-{end + 1}"
+                    if undoubled
+                    else f"malformed quoting ({exc}), in a record on lines {start + 1}-{end + 1}"
+                )
+                yield _Row(start + 1, None, problem, _excerpt("".join(lines[start : end + 1])))
+                pos = end + 1
+                continue
             salvaged = _lenient_line(lines[start], sep)
             if salvaged is not None:
                 yield _Row(start + 1, salvaged)
@@ -401,7 +447,9 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[list[str], list[_Row]]:
         name = _pick_sheet(list(book.sheetnames), sheet, path)
         header: list[str] | None = None
         rows: list[_Row] = []
-        for number, values in enumerate(book[name].iter_rows(values_only=True), 1):
+        worksheet = book[name]
+        worksheet.reset_dimensions()  # read every cell, not just the range a (possibly wrong) <dimension> claims
+        for number, values in enumerate(worksheet.iter_rows(values_only=True), 1):
             cells = [_cell_text(v) for v in values]
             if not any(c is not None and c.strip() for c in cells):
                 continue
@@ -661,9 +709,16 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     bare LF line ends it would be written as is and a spreadsheet would start a new row there,
     whose first cell could be a formula."""
     safe = df.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(_neutralize)
+    for position in range(safe.shape[1]):
+        values = safe.iloc[:, position]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        if (
+            values.dtype == object
+            or pd.api.types.is_string_dtype(values)
+            or isinstance(values.dtype, pd.CategoricalDtype)
+        ):
+            safe.isetitem(position, values.astype(object).map(_neutralize))
     safe.columns = [_neutralize(str(c)) for c in safe.columns]
     return _write_with(path, lambda fh: safe.to_csv(fh, index=False, lineterminator="\r\n"))
 

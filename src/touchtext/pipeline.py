@@ -392,6 +392,8 @@ def run_to_db(
     incremental: bool = False,
     reclassify: bool = False,
     batch_size: int = database.DEFAULT_BATCH_SIZE,
+    sheet: str | None = None,
+    strict: bool = False,
 ) -> RunResult:
     """`run` into a results database (see `touchtext.database`), and into `out_dir` when given.
 
@@ -400,6 +402,8 @@ def run_to_db(
     `incremental` only rows to be stored are classified; with `reclassify` stored items that
     another model classified are classified again and rewritten. Every `batch_size` rows are
     classified and then stored in one transaction. `classified` holds the rows classified.
+    Rows that cannot be parsed are stored with status parse_error (and listed in errors.csv in
+    `out_dir`); with `strict` they raise `InputError` before anything is stored.
 
     Example:
         >>> run_to_db("exports/today.csv", "sqlite:///touchtext.db", incremental=True).database  # doctest: +SKIP
@@ -408,7 +412,8 @@ def run_to_db(
     with database.ResultsDatabase(url) as db:  # first, so a bad URL fails before any work
         fitted, card = _resolve_model(model)
         taxonomy = _taxonomy_for(card, taxonomy)
-        table = read_table(input_path)
+        read = read_table_with_errors(input_path, sheet=sheet, strict=strict)
+        table = read.table
         column = detect_text_column(table, text_column)
         id_source = database.detect_id_column(table, id_column)
         ids = database.item_ids(table, id_column=id_source)
@@ -440,6 +445,7 @@ def run_to_db(
         out = Path(out_dir)
         outputs = {
             "classified.csv": write_csv(classified, out / "classified.csv"),
+            "errors.csv": write_csv(read.errors, out / "errors.csv"),
             "mentions.csv": write_csv(mentions(classified), out / "mentions.csv"),
             "sentences.csv": write_csv(schema.sentence_table(classified), out / "sentences.csv"),
         }
