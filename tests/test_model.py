@@ -175,7 +175,7 @@ def test_sentiment_only_items_teach_the_sentiment_model():
 def test_one_feature_pass_equals_the_fitted_column_transformer(shipped_model, labeled_corpus):
     """Items and sentences share one counting pass; it must give the scikit-learn features."""
     model, _ = shipped_model
-    texts = cleaned_texts(labeled_corpus.head(150)) + ["", "Great!", "line one\nline two. And three"]
+    texts = [*cleaned_texts(labeled_corpus.head(150)), "", "Great!", "line one\nline two. And three"]
     items = model._analyze(texts)
     encoded = model._encode(items)
     expected = model.features_.transform(model._frame([a.lemmas for a in items], [a.text for a in items])).tocsr()

@@ -302,17 +302,22 @@ def run(
     read = read_table_with_errors(input_path, sheet=sheet, strict=strict)
     classified = classify(read.table, text_column=text_column, model=fitted, source=source, cleaning=cleaning)
     out = Path(out_dir)
-    outputs = {
-        "classified.csv": write_csv(classified, out / "classified.csv"),
-        "errors.csv": write_csv(read.errors, out / "errors.csv"),
-        "mentions.csv": write_csv(mentions(classified), out / "mentions.csv"),
-        "sentences.csv": write_csv(schema.sentence_table(classified), out / "sentences.csv"),
-    }
+    outputs = _write_rows(classified, read.errors, out)
     result = _summarize_and_write(
         classified, out, taxonomy=taxonomy, input_name=Path(input_path).name, model_name=card.get("name", ""),
         date_column=date_column, period=period, score_column=score_column, segments=segments, alert=alert,
     )  # fmt: skip
     return RunResult(classified, result.tables, outputs | result.outputs, result.alerts)
+
+
+def _write_rows(classified: pd.DataFrame, errors: pd.DataFrame, out: Path) -> dict[str, Path]:
+    """Write the row-level outputs (classified, errors, mentions, sentences) atomically into `out`."""
+    return {
+        "classified.csv": write_csv(classified, out / "classified.csv"),
+        "errors.csv": write_csv(errors, out / "errors.csv"),
+        "mentions.csv": write_csv(mentions(classified), out / "mentions.csv"),
+        "sentences.csv": write_csv(schema.sentence_table(classified), out / "sentences.csv"),
+    }
 
 
 def _summarize_and_write(
@@ -443,12 +448,7 @@ def run_to_db(
         result = RunResult(classified, tables, alerts=alerts(tables.trend) if alert else None)
     else:
         out = Path(out_dir)
-        outputs = {
-            "classified.csv": write_csv(classified, out / "classified.csv"),
-            "errors.csv": write_csv(read.errors, out / "errors.csv"),
-            "mentions.csv": write_csv(mentions(classified), out / "mentions.csv"),
-            "sentences.csv": write_csv(schema.sentence_table(classified), out / "sentences.csv"),
-        }
+        outputs = _write_rows(classified, read.errors, out)
         result = _summarize_and_write(classified, out, taxonomy=taxonomy, input_name=Path(input_path).name,
                                       model_name=str(card.get("name", "")), period=period, alert=alert,
                                       **columns)  # fmt: skip
