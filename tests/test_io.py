@@ -1,18 +1,33 @@
+import collections
 import csv
 import gzip
 import io
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import touchtext.io as touchtext_io
 from touchtext.errors import InputError, InputWarning
 from touchtext.io import (
+    AppendingCsv,
+    _neutralize,
+    _neutralized_column,
     atomic_path,
+    commit_all,
     detect_text_column,
+    format_csv,
+    iter_table_chunks,
     read_table,
     read_table_with_errors,
     write_csv,
@@ -398,3 +413,379 @@ def _written(rows, sep, quoting):
     out = io.StringIO()
     csv.writer(out, delimiter=sep, lineterminator="\r\n", quoting=quoting).writerows(rows)
     return out.getvalue()
+
+
+# -- streaming: iter_table_chunks ----------------------------------------------------------------------
+def _parquet(path, table):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table(table), path, row_group_size=3)
+
+
+def _stream_workbook(path):
+    return _workbook(path, {"Reviews": [["id", "text"], [1, "a"], [None, None], [2, "=b"], [3, "c"], [4, "d"]]})
+
+
+NASTY = {
+    "ragged.csv": "id,text\n1,a\n2,b, c\n3,d\n",
+    "short.csv": "id,text,x\n1,a\n2\n",
+    "stray.csv": 'id,text\n1,"a\n2,b\n3,c\n',
+    "two.csv": 'id,text\n1,"a\n2,b\n3,"c\n',
+    "closed.csv": 'id,text\n1,"a\n2,b" x\n3,c\n',
+    "multi.csv": 'id,text\n1,"a\n\nb ""q"""\n2,c\n3,"d\r\ne"\n4,e\n',
+    "style.csv": 'id,text\n1,"a" b\n2,c\n',
+    "undoubled.csv": 'id,text\n1,"ok fine"\n2,"Room was dirty.\nStaff said "sorry, we are full" and left.\nNever again"\n'
+    '3,"Parking was expensive"\n4,x\n',
+    "stray-last.csv": 'id,text\n1,a\n2,b\n3,"c\n',
+    "eol.csv": "id,text\r\n1,a\r2,b\n3,c\r\n\r\n4,d",
+    "blank.csv": "\n\nid,text\n\n1,a\n\n\n2,b\n\n",
+    "hint.csv": "sep=;\n\nid;text\n1;a,b\n2;c\n",
+    "tabs.tsv": "id\ttext\n1\tRoom, fine\n2\tok\n3\t\n",
+    "one.csv": "text\nHello, world\nbye\n",
+    "dup.csv": "text,id,text,language,row_id\na,1,b,en,9\nc,2,d,fr,8\n",
+    "trail.csv": "id,text\n1,a,,\n2,b\n3,c, ,x\n",
+    "bom.csv": "\ufeffid,text\n1,Café\n2,ok\n",
+    "lines.jsonl": '{"text": "a"}\n{"text": "b\n"x"\n[1]\n\n{"text": "c", "n": 2}\n{"n": 2.5, "t": true}\n',
+    "cells.jsonl": '{"id": "1", "text": 42}\n{"id": "2", "text": true}\n{"id": "3", "text": NaN}\n{"id": "4", "text": ""}\n'
+    '{"id": "5", "text": null}\n{"id": "6"}\n{"id": 7, "text": "x", "big": 18446744073709551615, "nest": {"a": [1]}}\n',
+    "ints.ndjson": '{"n": 1, "b": true, "s": "x"}\n{"n": 2, "b": false}\n{"n": null, "b": true, "s": null}\n{"n": 4}\n',
+    "array.json": '[{"text": "a"},\n 3,\n {"text": "c", "n": 1},\n {"n": 2}]',
+    "lines.json": '{"text": "a"}\n{"text": "b"}\n',
+    "latin.csv": "id,text\n1,Café\n2,naïve – ok\n".encode("cp1252"),
+    "utf16.csv": "id,text\n1,Café\n2,ok\n3,\"x\ny\"\n".encode("utf-16"),
+    "utf16le.csv": "id,text\n1,Café\n2,ok\n".encode("utf-16-le"),
+    "packed.csv.gz": gzip.compress(b'id,text\n1,a\n2,"b\n3,c\n4,d\n'),
+    "packed.tsv.gz": gzip.compress(b"id\ttext\n1\ta\n2\tb\n"),
+    "packed.jsonl.gz": gzip.compress(b'{"id": 1}\n{"id": "x"}\n{broken\n{"id": 3}\n'),
+    "magic.csv": gzip.compress(b"id,text\n1,a\n2,b\n3,c\n"),  # gzip content, plain name
+    "table.parquet": lambda p: _parquet(p, {"id": [1, 2, None, 4, 5, 6, 7], "text": ["a", "", None, "=d", "e", "f", "g"],
+                                            "x": [1.5, 2.0, None, 4.0, float("nan"), 6.25, 7.0]}),
+    "book.xlsx": _stream_workbook,
+}  # fmt: skip
+
+
+def _nasty(tmp_path, name):
+    p = tmp_path / name
+    make = NASTY[name]
+    if callable(make):
+        make(p)
+    else:
+        p.write_bytes(make.encode("utf-8") if isinstance(make, str) else make)
+    return p
+
+
+def _chunked(path, chunk_rows, **kwargs):
+    with iter_table_chunks(path, chunk_rows=chunk_rows, **kwargs) as chunks:
+        columns, total = chunks.columns, chunks.total_bytes
+        parts, fractions = [], []
+        for chunk in chunks:
+            parts.append(chunk)
+            fractions.append(chunks.fraction_read)
+            assert list(chunk.table.columns) == columns
+            assert chunks.rows_read == sum(len(c.table) for c in parts)
+    assert fractions == sorted(fractions) and chunks.fraction_read == 1.0 and total > 0
+    assert all(len(c.table) == chunk_rows for c in parts[:-1]) and 0 < len(parts[-1].table) <= chunk_rows
+    return parts
+
+
+def _assert_same_as_whole_read(path, chunk_rows, **kwargs):
+    expected = read_table_with_errors(path, **kwargs)
+    parts = _chunked(path, chunk_rows, **kwargs)
+    table = pd.concat([c.table for c in parts])
+    errors = pd.concat([c.errors for c in parts], ignore_index=True)
+    if "parse_error" not in expected.table.columns:  # chunks always carry it, so their columns never change
+        assert (table.pop("parse_error") == "").all()
+    pd.testing.assert_frame_equal(table, expected.table, check_exact=True)
+    pd.testing.assert_frame_equal(errors, expected.errors, check_exact=True)
+
+
+@pytest.mark.filterwarnings("ignore::touchtext.errors.InputWarning")
+@pytest.mark.parametrize("chunk_rows", [1, 2, 3, 7, 10_000])
+@pytest.mark.parametrize("name", NASTY)
+def test_chunks_concatenate_to_the_whole_file_read(tmp_path, name, chunk_rows):
+    _assert_same_as_whole_read(_nasty(tmp_path, name), chunk_rows)
+
+
+@pytest.mark.parametrize("name", ["dup.csv", "lines.jsonl", "book.xlsx"])
+def test_chunks_without_row_ids(tmp_path, name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        _assert_same_as_whole_read(_nasty(tmp_path, name), 2, add_row_id=False)
+
+
+def test_chunks_keep_row_ids_line_numbers_and_renamed_columns(tmp_path):
+    p = tmp_path / "r.csv"
+    p.write_text('id,text,language\n1,a,en\n\n2,"b\nc",fr\n3,"d\n4,x,de\n', encoding="utf-8")
+    parts = _chunked(p, 2)
+    assert [c.table["row_id"].tolist() for c in parts] == [[1, 2], [3, 4]]
+    assert [c.table.index.tolist() for c in parts] == [[0, 1], [2, 3]]
+    assert list(parts[0].table.columns) == ["row_id", "id", "text", "language_input", "parse_error"]
+    assert parts[0].table["text"].tolist() == ["a", "b\nc"]  # a record over two lines stays whole
+    assert parts[1].errors[["row_id", "line"]].values.tolist() == [[3, 6]]
+    assert parts[0].errors.empty and parts[0].table["parse_error"].tolist() == ["", ""]
+    assert parts[1].table["language_input"].tolist()[1] == "de"
+
+
+def test_strict_raises_at_the_first_bad_row_after_earlier_chunks(tmp_path):
+    p = tmp_path / "stray.csv"
+    p.write_text('id,text\n1,a\n2,b\n3,"c\n4,d\n5,"e\n', encoding="utf-8")
+    with iter_table_chunks(p, chunk_rows=2, strict=True) as chunks:
+        assert len(next(chunks).table) == 2
+        with pytest.raises(
+            InputError, match=r"stray.csv, line 4: unbalanced quote.*\(1 more row could not be parsed\)\.$"
+        ):
+            next(chunks)
+    with pytest.raises(InputError, match=r"line 4: unbalanced quote.*\(1 more row could not be parsed\)\.$"):
+        read_table_with_errors(p, strict=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "payload", "message"),
+    [
+        ("header.csv", b"id,text\n\n", "has a header row"),
+        ("empty.jsonl", b"\n \n", "is empty"),
+        ("nokeys.jsonl", b"{}\n[1]\n", "has no columns"),
+        ("picture.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file"),
+        ("cut.csv.gz", gzip.compress(b"id,text\n1,hello\n" * 50)[:30], "not corrupted"),
+        ("bad.parquet", b"PAR1 not really", "Parquet"),
+        ("x.parquet.gz", b"", "give the Parquet file uncompressed"),
+    ],
+)
+def test_problems_with_the_file_raise_before_any_chunk(tmp_path, name, payload, message):
+    p = tmp_path / name
+    p.write_bytes(payload)
+    with pytest.raises(InputError, match=message):
+        iter_table_chunks(p)
+
+
+def test_a_corrupt_gzip_tail_fails_with_an_input_error_mid_stream(tmp_path):
+    p = tmp_path / "cut.csv.gz"
+    p.write_bytes(gzip.compress("".join(f"{i},{'word ' * 30}{i}\n" for i in range(20_000)).encode())[:-5000])
+    with pytest.raises(InputError, match="not corrupted"), iter_table_chunks(p, chunk_rows=1000) as chunks:
+        for _ in chunks:
+            pass
+
+
+def _big_csv(path, rows, text="the room was fine but the staff were rude"):
+    with (
+        gzip.open(path, "wt", encoding="utf-8", newline="")
+        if path.suffix == ".gz"
+        else open(path, "w", encoding="utf-8", newline="") as fh
+    ):
+        fh.write("id,text\n")
+        for i in range(rows):
+            fh.write(f'{i},"{text} {i}"\n')
+    return path
+
+
+@pytest.mark.parametrize("name", ["big.csv", "big.csv.gz"])
+def test_the_file_is_read_as_chunks_are_consumed(tmp_path, name):
+    p = _big_csv(tmp_path / name, 200_000)
+    with iter_table_chunks(p, chunk_rows=1000) as chunks:
+        first = next(chunks)
+        assert first.table["row_id"].tolist()[-1] == 1000
+        assert 0 < chunks.fraction_read < 0.1  # not the whole file
+        assert chunks.total_bytes == p.stat().st_size
+        last = collections.deque(chunks, maxlen=1)[0]
+    assert last.table["row_id"].iloc[-1] == 200_000
+
+
+def test_a_quote_never_closed_costs_one_row_not_the_rest_of_the_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(touchtext_io, "_MAX_RECORD_CHARS", 2000)
+    p = tmp_path / "stray.csv"
+    p.write_text('id,text\n1,"never closed\n' + "".join(f"{i},line {i}\n" for i in range(2, 400)) + '400,"x""y"\n')
+    result = read_table_with_errors(p)
+    assert result.errors[["row_id", "line"]].values.tolist() == [[1, 2]]
+    assert "unbalanced quote" in result.errors["problem"].iloc[0]
+    assert result.table["text"].tolist()[1:3] == ["line 2", "line 3"] and len(result.table) == 400
+    assert result.table["text"].iloc[-1] == 'x"y'
+    _assert_same_as_whole_read(p, 7)
+
+
+def test_stray_windows_bytes_deep_in_a_utf8_file_are_read_as_cp1252(tmp_path):
+    p = tmp_path / "mixed.csv"
+    p.write_bytes(
+        ("id,text\n" + "".join(f"{i},Café {i}\n" for i in range(10_000))).encode() + "x,Naïve – ok\n".encode("cp1252")
+    )
+    assert p.stat().st_size > 100_000  # beyond the 64 KB the encoding is judged from
+    df = read_table(p)
+    assert df["text"].iloc[0] == "Café 0" and df["text"].iloc[-1] == "Naïve – ok"
+
+
+def test_parquet_cells_are_text_like_a_csv_export(tmp_path):
+    import datetime
+
+    p = tmp_path / "t.parquet"
+    _parquet(p, {"id": [1, None], "x": [1.5, 2.0], "when": [datetime.datetime(2026, 3, 1), datetime.datetime(2026, 3, 2, 10, 30)],
+                 "ok": [True, None], "tags": [["a"], []], "text": ["hi", ""]})  # fmt: skip
+    df = read_table(p, add_row_id=False)
+    assert df.fillna("").values.tolist() == [
+        ["1", "1.5", "2026-03-01", "True", '["a"]', "hi"], ["", "2", "2026-03-02 10:30:00", "", "[]", ""]
+    ]  # fmt: skip
+
+
+def test_a_parquet_dataset_folder_is_read_in_file_order(tmp_path):
+    folder = tmp_path / "ds"
+    (folder / "part=b").mkdir(parents=True)
+    _parquet(folder / "a.parquet", {"id": [1, 2], "text": ["a", "b"]})
+    _parquet(folder / "part=b" / "c.parquet", {"id": [3, 4, 5], "text": ["c", "d", "e"]})
+    (folder / "_SUCCESS").write_text("")
+    assert read_table(folder)["text"].tolist() == list("abcde")
+    _assert_same_as_whole_read(folder, 2)
+    _parquet(folder / "z.parquet", {"other": [1]})
+    with pytest.raises(InputError, match="must share their columns"):
+        read_table(folder)
+
+
+def test_chunk_rows_must_be_positive(tmp_path):
+    with pytest.raises(ValueError, match="chunk_rows must be a positive integer; got 0"):
+        iter_table_chunks(tmp_path / "x.csv", chunk_rows=0)
+
+
+_MESSY = st.text(st.sampled_from(["a", "b", ",", ";", '"', "\n", "\r", " ", "é", "\t"]), max_size=120)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=_MESSY, header=st.sampled_from(["id,text\n", "id;text;x\n", "text\n", "a\tb\n"]), chunk_rows=st.integers(1, 5)
+)
+def test_any_messy_csv_reads_the_same_in_chunks(tmp_path, body, header, chunk_rows):
+    p = tmp_path / "messy.csv"
+    p.write_text(header + body, encoding="utf-8", newline="")
+    try:
+        expected = read_table_with_errors(p)
+    except InputError:
+        with pytest.raises(InputError):
+            iter_table_chunks(p)
+        return
+    assert len(expected.table) >= 1
+    _assert_same_as_whole_read(p, chunk_rows)
+
+
+_JSON_VALUE = st.one_of(st.none(), st.booleans(), st.integers(-(2**65), 2**65), st.floats(), st.text(max_size=3),
+                        st.lists(st.integers(), max_size=2))  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    records=st.lists(
+        st.one_of(st.dictionaries(st.sampled_from("abc"), _JSON_VALUE, max_size=3), st.just("{broken")),
+        min_size=1,
+        max_size=8,
+    ),
+    chunk_rows=st.integers(1, 4),
+)
+def test_any_json_lines_read_the_same_in_chunks(tmp_path, records, chunk_rows):
+    p = tmp_path / "r.jsonl"
+    p.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    try:
+        read_table_with_errors(p)
+    except InputError:
+        return
+    _assert_same_as_whole_read(p, chunk_rows)
+
+
+# -- appending atomic writes ---------------------------------------------------------------------------
+_AWKWARD = pd.DataFrame(
+    {
+        "text": ["=1+1", "a\nb", "c\rd", 'say "hi"', "-3.5", "-x", None, "\tx", "+1 555", "fine", "@SUM(A1)", ""],
+        "n": range(12),
+        "x": [0.1, float("nan"), 2.5, 1e20, -0.0, 3.0, 1.25, 7.0, 8.5, 9.0, 1 / 3, 2.0],
+        "mixed": [1, "=a", None, 2.5, True, "b", "-1", "+", "x\r\n=y", 3, "@", "q"],
+        "cat": pd.Categorical(["=c", "d", None, "=c", "d", "d", "=c", "d", "d", "d", "d", "d"]),
+        "=name": ["1"] * 12,
+    }
+)
+
+
+def test_format_csv_chunks_concatenate_to_write_csv(tmp_path):
+    whole = write_csv(_AWKWARD, tmp_path / "whole.csv").read_bytes()
+    for size in (1, 5, 12):
+        pieces = [_AWKWARD.iloc[i : i + size] for i in range(0, len(_AWKWARD), size)]
+        text = format_csv(pieces[0], header=True) + "".join(format_csv(p, header=False) for p in pieces[1:])
+        assert text.encode("utf-8") == whole
+        with AppendingCsv(tmp_path / f"app{size}.csv") as out:
+            out.append(pieces[0])
+            for piece in pieces[1:]:
+                out.append_text(format_csv(piece, header=False))
+        assert (tmp_path / f"app{size}.csv").read_bytes() == whole
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    cells=st.lists(
+        st.one_of(st.none(), st.integers(-5, 5), _CELL, st.sampled_from(["-1", "+2.5", "=x", "-", "@", "\r="])),
+        max_size=20,
+    )
+)
+def test_vectorized_formula_neutralizing_matches_per_cell(cells):
+    column = pd.Series(cells, dtype=object)
+    assert _neutralized_column(column).tolist() == [_neutralize(v) for v in cells]
+    text = [c for c in cells if isinstance(c, str)]
+    assert _neutralized_column(pd.Series(text, dtype=str)).tolist() == [_neutralize(v) for v in text]
+
+
+def test_appending_csv_aborts_on_error_and_keeps_the_old_file(tmp_path):
+    target = tmp_path / "classified.csv"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), AppendingCsv(target) as out:
+        out.append(pd.DataFrame({"a": [1]}))
+        raise RuntimeError("crash mid-run")
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["classified.csv"]
+    with AppendingCsv(target) as out:
+        out.append(pd.DataFrame({"a": []}))  # header only
+    assert target.read_text() == "a\n"  # CRLF read back as text
+    with pytest.raises(ValueError, match="already committed"):
+        out.append(pd.DataFrame({"a": [1]}))
+
+
+def test_commit_all_renames_only_after_every_file_is_synced(tmp_path, monkeypatch):
+    first, second = AppendingCsv(tmp_path / "a.csv"), AppendingCsv(tmp_path / "b.csv")
+    first.append(pd.DataFrame({"x": [1]}))
+    second.append(pd.DataFrame({"y": [2]}))
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
+    real_replace = os.replace
+
+    def replace(src, dst):
+        assert len(synced) >= 2  # both files fsynced before the first rename
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    assert commit_all([first, second]) == [tmp_path / "a.csv", tmp_path / "b.csv"]
+    assert (tmp_path / "b.csv").read_text() == "y\n2\n"
+
+
+_KILL_SCRIPT = """
+import sys, pandas as pd
+from touchtext.io import AppendingCsv
+out = AppendingCsv(sys.argv[1])
+chunk = pd.DataFrame({"id": range(1000), "text": ["some text, with a comma"] * 1000})
+out.append(chunk)
+print(out.temp_path, flush=True)
+while True:
+    out.append(chunk)
+"""
+
+
+@pytest.mark.parametrize("existing", [None, "old results\r\n"])
+def test_a_killed_writer_leaves_no_half_written_file(tmp_path, existing):
+    target = tmp_path / "classified.csv"
+    if existing is not None:
+        target.write_bytes(existing.encode())
+    proc = subprocess.Popen([sys.executable, "-c", _KILL_SCRIPT, str(target)], stdout=subprocess.PIPE, text=True)
+    temp = Path(proc.stdout.readline().strip())
+    deadline = time.monotonic() + 30
+    while temp.stat().st_size < 1_000_000 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    assert temp.name.startswith(".classified.csv.") and temp.name.endswith(".tmp") and temp.stat().st_size > 0
+    if existing is None:
+        assert not target.exists()
+    else:
+        assert target.read_bytes() == existing.encode()

@@ -4,28 +4,40 @@ Reading adds a `row_id` column (1-based input position) so every later output ca
 back to its input row. A row that cannot be parsed (a broken JSON line, a CSV row with more
 fields than the header, an unbalanced quote) either stops the read (`strict`) or is kept in
 place with empty cells and the problem in a `parse_error` column, so nothing is lost silently.
+`iter_table_chunks` reads the same rows in chunks with flat memory, for exports larger than
+memory; `read_table_with_errors` is the one-chunk case of it.
+
 Writing goes to a temporary file in the target folder, is fsynced and then renamed over the
-final path, so a crash never leaves a half-written file behind.
+final path, so a crash never leaves a half-written file behind; `AppendingCsv` does the same
+for a CSV written chunk by chunk.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
+import functools
 import gzip
+import io
+import itertools
 import json
 import os
 import re
+import sys
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from types import TracebackType
 from typing import IO, Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from . import schema
@@ -34,9 +46,14 @@ from .errors import InputError, InputWarning
 __all__ = [
     "ERROR_COLUMNS",
     "SUPPORTED_FORMATS",
+    "AppendingCsv",
     "ReadResult",
+    "TableChunks",
     "atomic_path",
+    "commit_all",
     "detect_text_column",
+    "format_csv",
+    "iter_table_chunks",
     "read_table",
     "read_table_with_errors",
     "write_csv",
@@ -45,12 +62,18 @@ __all__ = [
 
 TEXT_FORMATS = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json")
 EXCEL_FORMATS = (".xlsx", ".xlsm")
-SUPPORTED_FORMATS = TEXT_FORMATS + EXCEL_FORMATS
+PARQUET_FORMATS = (".parquet",)
+SUPPORTED_FORMATS = TEXT_FORMATS + EXCEL_FORMATS + PARQUET_FORMATS
 # Columns of the errors table (errors.csv): one row per input row that could not be parsed.
 ERROR_COLUMNS = (schema.ROW_ID, "line", "problem", "excerpt")
 _EXCERPT_CHARS = 200
 _DELIMITERS = (",", ";", "\t", "|")
 _ONE_COLUMN = "\x1f"  # a header without any delimiter: one field per line (quotes still apply)
+_SNIFF_BYTES = 64 * 1024  # encoding, BOM and binary content are judged from this much of the start
+# A quoted field still open after this many characters is read as a quote that is never closed
+# (an unbalanced quote), so one stray quote cannot pull the rest of a huge file into memory.
+_MAX_RECORD_CHARS = 32 * 2**20
+_CP1252_FALLBACK = "touchtext-cp1252"  # codec error handler: bytes that are not UTF-8 read as cp1252
 
 # Column names that usually hold the customer's words, most specific first.
 _TEXT_COLUMN_HINTS = (
@@ -119,49 +142,103 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
-def _decode(raw: bytes, path: Path) -> str:
-    """Decode bytes as UTF-8 (with or without BOM), UTF-16 (with or without BOM), else cp1252."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{path} starts like UTF-16 text but does not decode ({exc}); re-export it as UTF-8."
-            ) from exc
-    if b"\x00" in raw[:4096]:
-        encoding = _utf16_without_bom(raw[:4096])
+def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
+    """Read bytes that are not UTF-8 as cp1252: a line pasted from a Windows export into a UTF-8 file."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return exc.object[exc.start : exc.end].decode("cp1252", errors="replace"), exc.end
+
+
+codecs.register_error(_CP1252_FALLBACK, _cp1252_fallback)
+
+
+def _text_encoding(head: bytes, path: Path, complete: bool) -> tuple[str, str]:
+    """Codec and error handler for a file starting with `head`: UTF-16 (with or without BOM), else
+    UTF-8 (with or without BOM; stray non-UTF-8 bytes read as cp1252), else cp1252 when the start
+    is not UTF-8. Raises for binary content."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", "strict"
+    if b"\x00" in head[:4096]:
+        encoding = _utf16_without_bom(head[:4096])
         if encoding is None:
-            raise _binary_error(path, raw)
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError as exc:
-            raise _binary_error(path, raw) from exc
+            raise _binary_error(path, head)
+        return encoding, "strict"
     try:
-        return raw.decode("utf-8-sig")
+        codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=complete)
     except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+        return "cp1252", "replace"
+    return "utf-8-sig", _CP1252_FALLBACK
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(2)
-            fh.seek(0)
-            if head == b"\x1f\x8b":
-                with gzip.open(fh) as gz:
-                    return gz.read()
-            return fh.read()
-    except (EOFError, gzip.BadGzipFile, OSError) as exc:
-        raise InputError(f"Could not read {path}: {exc}. Check that the file is complete and not corrupted.") from exc
+def _unreadable(path: Path, exc: BaseException) -> InputError:
+    return InputError(f"Could not read {path}: {exc}. Check that the file is complete and not corrupted.")
+
+
+class _TextFile:
+    """A text file, gzip-compressed or not (judged by its magic bytes), decoded as it is read."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._raw = open(path, "rb")  # noqa: SIM115  # closed in close()
+        except OSError as exc:
+            raise _unreadable(path, exc) from exc
+        try:
+            self.total_bytes = os.fstat(self._raw.fileno()).st_size
+            gzipped = self._raw.read(2) == b"\x1f\x8b"
+            self._raw.seek(0)
+            binary: Any = gzip.GzipFile(fileobj=self._raw) if gzipped else self._raw
+            self.head = binary.read(_SNIFF_BYTES)
+            binary.seek(0)
+            self.encoding, errors = _text_encoding(self.head, path, complete=len(self.head) < _SNIFF_BYTES)
+        except (EOFError, OSError, zlib.error) as exc:
+            self._raw.close()
+            raise _unreadable(path, exc) from exc
+        except InputError:
+            self._raw.close()
+            raise
+        self._text = io.TextIOWrapper(binary, encoding=self.encoding, errors=errors, newline="")  # type: ignore[arg-type]
+
+    def lines(self) -> Iterator[str]:
+        """Physical lines with their endings (\\n, \\r\\n or \\r), as they are decoded."""
+        try:
+            yield from self._text
+        except UnicodeDecodeError as exc:
+            raise self._decode_error(exc) from exc
+        except (EOFError, OSError, zlib.error) as exc:
+            raise _unreadable(self.path, exc) from exc
+
+    def read(self) -> str:
+        """The whole text (for formats that cannot be streamed)."""
+        return "".join(self.lines())
+
+    def fraction_read(self) -> float:
+        """Share of the file's (compressed) bytes read so far."""
+        if self._raw.closed:
+            return 1.0
+        return min(1.0, self._raw.tell() / self.total_bytes) if self.total_bytes else 1.0
+
+    def close(self) -> None:
+        if not self._raw.closed:
+            self._text.close()
+            self._raw.close()
+
+    def _decode_error(self, exc: UnicodeDecodeError) -> InputError:
+        if self.encoding == "utf-16":
+            return InputError(
+                f"{self.path} starts like UTF-16 text but does not decode ({exc}); re-export it as UTF-8."
+            )
+        return _binary_error(self.path, self.head)
 
 
 def _format_of(path: Path) -> str:
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
-        if suffixes and suffixes[-1] in EXCEL_FORMATS:
+        if suffixes and suffixes[-1] in EXCEL_FORMATS + PARQUET_FORMATS:
+            kind = "Excel workbook" if suffixes[-1] in EXCEL_FORMATS else "Parquet file"
             raise InputError(
-                f"Cannot read {path.name!r}: give the Excel workbook uncompressed (.xlsx is compressed already)."
+                f"Cannot read {path.name!r}: give the {kind} uncompressed ({suffixes[-1]} is compressed already)."
             )
     suffix = suffixes[-1] if suffixes else ""
     if suffix == ".xls":
@@ -175,7 +252,6 @@ def _format_of(path: Path) -> str:
 
 
 # -- delimited text ------------------------------------------------------------------------------
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _SEP_HINT = re.compile(r"^sep=(.)\s*$")  # Excel's "sep=;" first line
 
 
@@ -212,15 +288,24 @@ def _lenient_line(line: str, sep: str) -> list[str] | None:
     return rows[0] if len(rows) == 1 else None
 
 
-def _record_extent(lines: list[str], start: int, sep: str) -> tuple[int, bool] | None:
+class _RecordTooLongError(Exception):
+    """A quoted field still open after `_MAX_RECORD_CHARS` characters."""
+
+    def __str__(self) -> str:
+        return f"a quoted field runs over more than {_MAX_RECORD_CHARS:,} characters"
+
+
+def _record_extent(lines: Iterable[str], sep: str) -> tuple[int, bool] | None:
     """Where a record that broke the quoting rules ends, read as people write such records: a
     quoted field ends only at a quote followed by the delimiter or the end of a line, and any
     other quote inside it (one that should have been doubled) is text. Returns the index of
     the record's last line and whether it held such an undoubled quote; None if a quoted
-    field is still open at the end of the file."""
-    quoted, at_start, undoubled = False, True, False
-    for index in range(start, len(lines)):
-        line = lines[index]
+    field is still open at the end of the file (or after `_MAX_RECORD_CHARS`)."""
+    quoted, at_start, undoubled, size = False, True, False, 0
+    for index, line in enumerate(lines):
+        size += len(line)
+        if size > _MAX_RECORD_CHARS and index:
+            return None
         i, n = 0, len(line)
         while i < n:
             c = line[i]
@@ -244,70 +329,89 @@ def _record_extent(lines: list[str], start: int, sep: str) -> tuple[int, bool] |
     return None
 
 
-def _delimited_rows(lines: list[str], first: int, sep: str) -> Iterator[_Row]:
-    """Records from lines[first:], each with its 1-based first line. A record that breaks the
-    quoting rules becomes one unparsed row for its first line, and reading resumes after the
-    lines it takes (see `_record_extent`), or on its next line when a quote is never closed,
-    so a stray quote costs one row, not the rest of the file."""
-    pos, total = first, len(lines)
-    while pos < total:
-        reader = csv.reader((lines[i] for i in range(pos, total)), delimiter=sep, strict=True)
-        consumed = 0
+def _lines_ahead(pull: Callable[[], str | None], into: list[str]) -> Iterator[str]:
+    """Lines from `pull` until it gives None, each also kept in `into`."""
+    while (line := pull()) is not None:
+        into.append(line)
+        yield line
+
+
+def _delimited_rows(lines: Iterator[str], number: int, sep: str) -> Iterator[_Row]:
+    """Records from `lines` (the first is line `number`), each with its 1-based first line. A
+    record that breaks the quoting rules becomes one unparsed row for its first line, and
+    reading resumes after the lines it takes (see `_record_extent`), or on its next line when
+    a quote is never closed, so a stray quote costs one row, not the rest of the file.
+
+    Only the lines of the record being read are held (plus those read ahead to judge a broken
+    one), so memory stays flat however long the file."""
+    back: list[str] = []  # lines to read again, the next one last
+    taken: list[str] = []  # lines of the record being read
+    size = 0  # characters in `taken` after its first line
+
+    def pull() -> str | None:
+        return back.pop() if back else next(lines, None)
+
+    def feed() -> Iterator[str]:
+        nonlocal size
+        while (line := back.pop() if back else next(lines, None)) is not None:
+            if taken:
+                size += len(line)
+                if size > _MAX_RECORD_CHARS:
+                    taken.append(line)
+                    raise _RecordTooLongError
+            taken.append(line)
+            yield line
+
+    while True:
+        reader = csv.reader(feed(), delimiter=sep, strict=True)
         try:
             for fields in reader:
-                start, consumed = pos + consumed, reader.line_num
                 if fields and (len(fields) > 1 or fields[0].strip()):
-                    yield _Row(start + 1, fields)
+                    yield _Row(number, fields)
+                number += len(taken)
+                taken.clear()
+                size = 0
             return
-        except csv.Error as exc:
-            start = pos + consumed
-            failed_on = pos + reader.line_num - 1
-            extent = _record_extent(lines, start, sep) if failed_on > start else None
-            if extent is not None and extent[0] > start:
+        except (csv.Error, _RecordTooLongError) as exc:
+            record, ahead = taken[:], list[str]()
+            taken.clear()
+            size = 0
+
+            lookahead = _lines_ahead(pull, ahead)
+            extent = _record_extent(itertools.chain(record, lookahead), sep) if len(record) > 1 else None
+            record += ahead
+            if extent is not None and extent[0] > 0:
                 end, undoubled = extent
                 problem = (
                     f'a quote inside a quoted field is not doubled (write it as ""), in a record on lines '
-                    f"{start + 1}-{end + 1}"
+                    f"{number}-{number + end}"
                     if undoubled
-                    else f"malformed quoting ({exc}), in a record on lines {start + 1}-{end + 1}"
+                    else f"malformed quoting ({exc}), in a record on lines {number}-{number + end}"
                 )
-                yield _Row(start + 1, None, problem, _excerpt("".join(lines[start : end + 1])))
-                pos = end + 1
-                continue
-            salvaged = _lenient_line(lines[start], sep)
-            if salvaged is not None:
-                yield _Row(start + 1, salvaged)
-            elif lines[start].count('"') % 2:
-                yield _Row(
-                    start + 1,
-                    None,
-                    "unbalanced quote: a quoted field opened on this line is never closed",
-                    _excerpt(lines[start]),
-                )
+                yield _Row(number, None, problem, _excerpt("".join(record[: end + 1])))
+                used = end + 1
             else:
-                yield _Row(start + 1, None, f"malformed quoting ({exc})", _excerpt(lines[start]))
-            pos = start + 1
+                first = record[0]
+                salvaged = _lenient_line(first, sep)
+                if salvaged is not None:
+                    yield _Row(number, salvaged)
+                elif first.count('"') % 2:
+                    problem = "unbalanced quote: a quoted field opened on this line is never closed"
+                    yield _Row(number, None, problem, _excerpt(first))
+                else:
+                    yield _Row(number, None, f"malformed quoting ({exc})", _excerpt(first))
+                used = 1
+            back.extend(reversed(record[used:]))
+            number += used
 
 
-def _read_delimited(text: str, path: Path, suffix: str) -> tuple[list[str], list[_Row]]:
-    lines = _LINE.findall(text)
-    first = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
-    sep = None
-    if first < len(lines) and (hint := _SEP_HINT.match(lines[first])):
-        sep, first = hint.group(1), first + 1
-        first = next((i for i in range(first, len(lines)) if lines[i].strip()), len(lines))
-    if first >= len(lines):
-        raise InputError(f"{path} is empty; it needs a header row and at least one data row.")
-    sep = sep or _choose_delimiter(lines[first], suffix)
-    with _large_fields():
-        rows = iter(_delimited_rows(lines, first, sep))
-        header = next(rows, None)
-        if header is None or header.fields is None:
-            problem = header.problem if header is not None else "no header"
-            raise InputError(f"{path}, line {first + 1}: the header row cannot be parsed ({problem}); fix that line.")
-        names = [str(c) for c in header.fields]
-        out = [_fit(row, len(names), sep) for row in rows]
-    return names, out
+def _filled_line(lines: Iterator[str], number: int) -> tuple[int, str] | None:
+    """The next line with something on it after line `number`, and its number."""
+    for line in lines:
+        number += 1
+        if line.strip():
+            return number, line
+    return None
 
 
 def _fit(row: _Row, width: int, sep: str) -> _Row:
@@ -330,6 +434,7 @@ def _fit(row: _Row, width: int, sep: str) -> _Row:
 
 
 # -- JSON ------------------------------------------------------------------------------------------
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")  # lines of a .json file holding JSON Lines
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 
@@ -495,54 +600,439 @@ def _column_names(raw: list[str], path: Path) -> list[str]:
     return names
 
 
-def _frame(names: list[str], rows: list[_Row], path: Path) -> pd.DataFrame:
-    """The DataFrame of all rows, in order; an unparsed row is a row of empty cells."""
-    if any(isinstance(r.fields, dict) for r in rows):
-        return pd.DataFrame.from_records([r.fields or {} for r in rows], columns=names)
+# -- JSON Lines, typed as a whole-file read would type them -------------------------------------------
+def _jsonl_rows(lines: Iterator[str]) -> Iterator[_Row]:
+    """One record per non-blank line; a line that is not a JSON object becomes an unparsed row."""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line.rstrip("\r\n"))
+        except json.JSONDecodeError as exc:
+            yield _Row(number, None, f"invalid JSON ({exc.msg})", _excerpt(line))
+            continue
+        yield _json_row(value, number, line)
+
+
+class _JsonColumns:
+    """Column names of JSON records in first-seen order, and a few representative values of each
+    column (one per kind of value, the extreme integers), from which pandas infers the dtype a
+    whole-file read gives that column; every chunk is then cast to it, so chunks agree."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self._filled: dict[str, int] = {}
+        self._samples: dict[str, dict[Any, Any]] = {}
+
+    def add(self, row: _Row) -> None:
+        self.rows += 1
+        if not isinstance(row.fields, dict):
+            return
+        filled, samples = self._filled, self._samples
+        for key, value in row.fields.items():
+            key = str(key)
+            if key in filled:
+                filled[key] += 1
+                seen = samples[key]
+            else:
+                filled[key], seen = 1, {}
+                samples[key] = seen
+            kind = type(value)
+            if kind is int:
+                if value < seen.get("min", value + 1):
+                    seen["min"] = value
+                if value > seen.get("max", value - 1):
+                    seen["max"] = value
+            elif kind is float and value != value:
+                seen.setdefault("nan", value)
+            elif kind not in seen:
+                seen[kind] = value
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._samples)
+
+    def dtypes(self) -> dict[str, Any]:
+        out = {}
+        for name, seen in self._samples.items():
+            sample: list[dict[str, Any]] = [{name: value} for value in seen.values()]
+            if self._filled[name] < self.rows:
+                sample.append({})
+            out[name] = pd.DataFrame.from_records(sample, columns=[name])[name].dtype
+        return out
+
+
+def _json_frame(rows: list[_Row], names: list[str], dtypes: dict[str, Any]) -> pd.DataFrame:
+    records = [r.fields or {} for r in rows]
+    df = pd.DataFrame.from_records(records, columns=names)
+    for name, dtype in dtypes.items():
+        if df[name].dtype == dtype:
+            continue
+        if dtype == np.dtype(object):  # the values as they are, as a whole-file read keeps them
+            values = np.empty(len(records), dtype=object)
+            values[:] = [r.get(name, np.nan) for r in records]
+            df[name] = values
+        else:
+            df[name] = df[name].astype(dtype)
+    return df
+
+
+# -- Parquet ---------------------------------------------------------------------------------------
+def _parquet_files(path: Path) -> list[Path]:
+    """A Parquet file, or the data files of a Parquet dataset folder in name order."""
+    if not path.is_dir():
+        return [path]
+    files = sorted(
+        p
+        for p in path.rglob("*.parquet")
+        if p.is_file() and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
+    )
+    if not files:
+        raise InputError(f"{str(path)!r} is a folder; give the path of one CSV, TSV, JSONL or .xlsx file.")
+    return files
+
+
+def _parquet_cell(value: Any) -> str | None:
+    """A Parquet value as the text a CSV export of it would hold (as Excel cells are read)."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    elif isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return _cell_text(value)
+
+
+def _parquet_rows(files: list[Path], names: list[str], batch_rows: int, done: list[int]) -> Iterator[_Row]:
+    """Rows of the files as lists of text cells; `done[0]` counts the rows read."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for file in files:
+        try:
+            parquet = pq.ParquetFile(file)
+        except (OSError, pa.ArrowException) as exc:
+            raise InputError(f"Could not read {file} as a Parquet file ({exc}); check that it is complete.") from exc
+        with parquet:
+            if parquet.schema_arrow.names != names:
+                raise InputError(
+                    f"{file} has columns {', '.join(parquet.schema_arrow.names)}, but the first file of the "
+                    f"dataset has {', '.join(names)}; a dataset's files must share their columns."
+                )
+            for batch in parquet.iter_batches(batch_size=batch_rows):
+                columns = []
+                for column in batch.columns:
+                    values = column.to_pylist()
+                    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                        columns.append([v or None for v in values])
+                    else:
+                        columns.append([_parquet_cell(v) for v in values])
+                for cells in zip(*columns, strict=True):
+                    done[0] += 1
+                    yield _Row(None, list(cells))
+
+
+# -- reading in chunks -----------------------------------------------------------------------------
+@dataclass
+class _Source:
+    """An opened input: its column names, its records (fitted to the columns) and how to make a
+    DataFrame of some of them."""
+
+    names: list[str]
+    rows: Iterator[_Row]
+    frame: Callable[[list[_Row]], pd.DataFrame]
+    total_bytes: int
+    fraction_read: Callable[[], float]
+    close: Callable[[], None]
+
+
+def _no_rows(path: Path, names: list[str]) -> InputError:
+    header = f" ({', '.join(names)})" if names else ""
+    return InputError(f"{path} has a header row{header} but no data rows; there is nothing to classify.")
+
+
+def _with_first(rows: Iterator[_Row], path: Path, names: list[str]) -> Iterator[_Row]:
+    """`rows`, after checking there is at least one."""
+    first = next(rows, None)
+    if first is None:
+        raise _no_rows(path, names)
+    return itertools.chain([first], rows)
+
+
+def _delimited_source(text: _TextFile, path: Path, suffix: str) -> _Source:
+    lines = text.lines()
+    found = _filled_line(lines, 0)
+    sep = None
+    if found is not None and (hint := _SEP_HINT.match(found[1])):
+        sep, found = hint.group(1), _filled_line(lines, found[0])
+    if found is None:
+        raise InputError(f"{path} is empty; it needs a header row and at least one data row.")
+    number, header_line = found
+    sep = sep or _choose_delimiter(header_line, suffix)
+    records = _delimited_rows(itertools.chain([header_line], lines), number, sep)
+    header = next(records, None)
+    if header is None or header.fields is None:
+        problem = header.problem if header is not None else "no header"
+        raise InputError(f"{path}, line {number}: the header row cannot be parsed ({problem}); fix that line.")
+    names = [str(c) for c in header.fields]
+    width = len(names)
+    rows = _with_first((_fit(row, width, sep) for row in records), path, names)
     unique = _column_names(names, path)
-    empty = [None] * len(unique)
-    return pd.DataFrame([r.fields or empty for r in rows], columns=unique, dtype=str)
+    frame = functools.partial(_text_frame, names=unique)
+    return _Source(unique, rows, frame, text.total_bytes, text.fraction_read, text.close)
 
 
-def _read(path: str | Path, sheet: str | None) -> tuple[pd.DataFrame, list[_Row]]:
-    """Every record of the file, in order, and the DataFrame made of them."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"Input file {str(p)!r} does not exist; check the path.")
-    if p.is_dir():
-        raise InputError(f"{str(p)!r} is a folder; give the path of one CSV, TSV, JSONL or .xlsx file.")
-    suffix = _format_of(p)
-    if sheet is not None and suffix not in EXCEL_FORMATS:
-        raise InputError(f"--sheet applies to Excel workbooks only; {p.name} is a {suffix} file.")
-    if suffix in EXCEL_FORMATS:
-        names, rows = _read_excel(p, sheet)
-    else:
-        text = _decode(_read_bytes(p), p)
-        if not text.strip():
-            raise InputError(f"{p} is empty; it needs a header row and at least one data row.")
-        reader = _read_json if suffix in (".jsonl", ".ndjson", ".json") else _read_delimited
-        names, rows = reader(text, p, suffix)
-    if not rows:
-        header = f" ({', '.join(names)})" if names else ""
-        raise InputError(f"{p} has a header row{header} but no data rows; there is nothing to classify.")
+def _jsonl_source(text: _TextFile, path: Path, reopen: Callable[[], _TextFile]) -> _Source:
+    """JSON Lines in two passes: the first finds every column and its dtype (records may differ
+    in their keys), the second yields the records."""
+    columns = _JsonColumns()
+    first = None
+    for row in _jsonl_rows(text.lines()):
+        columns.add(row)
+        first = first or row
+    text.close()
+    if first is None:
+        raise InputError(f"{path} is empty; it needs a header row and at least one data row.")
+    names, dtypes = columns.names, columns.dtypes()
     if not names:
         raise InputError(
-            f"{p} has no columns: none of its records could be parsed (first: line {rows[0].line}: {rows[0].problem})."
+            f"{path} has no columns: none of its records could be parsed (first: line {first.line}: {first.problem})."
         )
-    return _frame(names, rows, p), rows
+    text = reopen()
+    return _Source(
+        names,
+        _jsonl_rows(text.lines()),
+        functools.partial(_json_frame, names=names, dtypes=dtypes),
+        text.total_bytes,
+        text.fraction_read,
+        text.close,
+    )
 
 
-def _add_row_id(df: pd.DataFrame) -> pd.DataFrame:
-    """Prepend `row_id`; input columns that clash with touchtext's own get an `_input` suffix."""
-    renames = {c: f"{c}_input" for c in df.columns if c in schema.ADDED_COLUMNS}
-    df = df.rename(columns=renames)
-    df.insert(0, schema.ROW_ID, range(1, len(df) + 1))
-    return df.reset_index(drop=True)
+def _whole_source(names: list[str], rows: list[_Row], path: Path, total_bytes: int) -> _Source:
+    """Records read all at once (Excel, JSON arrays), handed out in chunks."""
+    if not rows:
+        raise _no_rows(path, names)
+    if not names:
+        raise InputError(
+            f"{path} has no columns: none of its records could be parsed "
+            f"(first: line {rows[0].line}: {rows[0].problem})."
+        )
+    frame: Callable[[list[_Row]], pd.DataFrame]
+    if any(isinstance(r.fields, dict) for r in rows):
+        columns = _JsonColumns()
+        for row in rows:
+            columns.add(row)
+        dtypes = columns.dtypes()
+        frame = functools.partial(_json_frame, names=names, dtypes=dtypes)
+    else:
+        frame = functools.partial(_text_frame, names=_column_names(names, path))
+    done = [0]
+
+    def counted() -> Iterator[_Row]:
+        for row in rows:
+            done[0] += 1
+            yield row
+
+    return _Source(names, counted(), frame, total_bytes, lambda: done[0] / len(rows), lambda: None)
 
 
-def _unparsed(rows: list[_Row]) -> pd.DataFrame:
-    records = [(i, r.line, r.problem, r.excerpt) for i, r in enumerate(rows, 1) if r.fields is None]
-    return pd.DataFrame(records, columns=list(ERROR_COLUMNS)).astype({schema.ROW_ID: "int64"})
+def _parquet_source(path: Path, batch_rows: int) -> _Source:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = _parquet_files(path)
+    try:
+        metadata = [pq.read_metadata(f) for f in files]
+        names = pq.read_schema(files[0]).names
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(f"Could not read {path} as Parquet ({exc}); check that the file is complete.") from exc
+    total_rows = sum(m.num_rows for m in metadata)
+    done = [0]
+    rows = _with_first(_parquet_rows(files, names, batch_rows, done), path, names)
+    unique = _column_names(names, path)
+    return _Source(
+        unique,
+        rows,
+        functools.partial(_text_frame, names=unique),
+        sum(f.stat().st_size for f in files),
+        lambda: done[0] / total_rows if total_rows else 1.0,
+        lambda: None,
+    )
+
+
+def _text_frame(rows: list[_Row], names: list[str]) -> pd.DataFrame:
+    """Text cells of delimited, Excel and Parquet records; an unparsed row is a row of empty cells."""
+    empty = [None] * len(names)
+    return pd.DataFrame([r.fields or empty for r in rows], columns=names, dtype=str)
+
+
+def _open_source(path: Path, sheet: str | None, batch_rows: int) -> _Source:
+    if not path.exists():
+        raise InputError(f"Input file {str(path)!r} does not exist; check the path.")
+    suffix = ".parquet" if path.is_dir() else None
+    if path.is_dir() and not any(path.rglob("*.parquet")):
+        raise InputError(f"{str(path)!r} is a folder; give the path of one CSV, TSV, JSONL or .xlsx file.")
+    suffix = suffix or _format_of(path)
+    if sheet is not None and suffix not in EXCEL_FORMATS:
+        raise InputError(f"--sheet applies to Excel workbooks only; {path.name} is a {suffix} file.")
+    if suffix in PARQUET_FORMATS:
+        return _parquet_source(path, batch_rows)
+    if suffix in EXCEL_FORMATS:
+        names, rows = _read_excel(path, sheet)
+        return _whole_source(names, rows, path, path.stat().st_size)
+    text = _TextFile(path)
+    try:
+        if suffix == ".json":
+            content = text.read()
+            if not content.strip():
+                raise InputError(f"{path} is empty; it needs a header row and at least one data row.")
+            names, rows = _read_json(content, path, suffix)
+            return _whole_source(names, rows, path, text.total_bytes)
+        if suffix in (".jsonl", ".ndjson"):
+            return _jsonl_source(text, path, lambda: _TextFile(path))
+        with _large_fields():
+            return _delimited_source(text, path, suffix)
+    except BaseException:
+        text.close()
+        raise
+
+
+class TableChunks:
+    """The rows of an export as `ReadResult` chunks, read as they are consumed (see `iter_table_chunks`).
+
+    `columns`, `total_bytes` are known before the first chunk; `rows_read` and
+    `fraction_read` (0..1, share of the input's bytes consumed) follow the iteration, for a
+    progress bar. Use it as a context manager, or iterate to the end, to close the file.
+    """
+
+    def __init__(
+        self, path: str | Path, source: _Source, *, chunk_rows: int, strict: bool, add_row_id: bool, always_mark: bool
+    ) -> None:
+        self._path, self._source = path, source
+        self._chunk_rows, self._strict, self._add_row_id, self._always_mark = (
+            chunk_rows,
+            strict,
+            add_row_id,
+            always_mark,
+        )
+        self._renames = {c: f"{c}_input" for c in source.names if c in schema.ADDED_COLUMNS} if add_row_id else {}
+        renamed = [self._renames.get(c, c) for c in source.names]
+        self.columns: list[str] = [schema.ROW_ID, *renamed] if add_row_id else renamed
+        if always_mark and schema.PARSE_ERROR not in self.columns:
+            self.columns.append(schema.PARSE_ERROR)
+        self.total_bytes: int = source.total_bytes
+        self.rows_read = 0
+        self._done = False
+
+    @property
+    def fraction_read(self) -> float:
+        """Share of the input consumed so far, 0..1."""
+        return 1.0 if self._done else self._source.fraction_read()
+
+    def __iter__(self) -> TableChunks:
+        return self
+
+    def __next__(self) -> ReadResult:
+        if self._done:
+            raise StopIteration
+        try:
+            with _large_fields():
+                rows = list(itertools.islice(self._source.rows, self._chunk_rows))
+                if not rows:
+                    raise StopIteration
+                start = self.rows_read
+                bad = [(start + i, row) for i, row in enumerate(rows, 1) if row.fields is None]
+                if bad and self._strict:
+                    raise self._strict_error(bad[0][1], len(bad) - 1 + sum(r.fields is None for r in self._source.rows))
+            df = self._source.frame(rows)
+        except BaseException:
+            self.close()
+            raise
+        self.rows_read += len(rows)
+        df.index = pd.RangeIndex(start, start + len(df))
+        if self._add_row_id:
+            df = df.rename(columns=self._renames)
+            df.insert(0, schema.ROW_ID, range(start + 1, start + len(df) + 1))
+        if bad or self._always_mark:
+            messages = ["" if r.fields is not None else f"line {r.line}: {r.problem}" for r in rows]
+            df[schema.PARSE_ERROR] = pd.array(messages, dtype=object)
+        return ReadResult(df, _errors_frame(bad))
+
+    def _strict_error(self, first: _Row, more: int) -> InputError:
+        also = f" ({more} more row{'s' if more > 1 else ''} could not be parsed)" if more else ""
+        return InputError(f"{self._path}, line {first.line}: {first.problem}; fix or remove that line{also}.")
+
+    def close(self) -> None:
+        """Close the input file (iterating to the end does this too)."""
+        self._done = True
+        self._source.close()
+
+    def __enter__(self) -> TableChunks:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _errors_frame(bad: list[tuple[int, _Row]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            schema.ROW_ID: pd.Series([i for i, _ in bad], dtype="int64"),
+            "line": pd.Series([r.line for _, r in bad], dtype="int64"),
+            "problem": pd.Series([r.problem for _, r in bad], dtype=str),
+            "excerpt": pd.Series([r.excerpt for _, r in bad], dtype=str),
+        }
+    )
+
+
+def _open_chunks(
+    path: str | Path, *, chunk_rows: int, sheet: str | None, strict: bool, add_row_id: bool, always_mark: bool
+) -> TableChunks:
+    if not isinstance(chunk_rows, int) or chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be a positive integer; got {chunk_rows!r}.")
+    source = _open_source(Path(path), sheet, min(chunk_rows, 65_536))
+    return TableChunks(
+        path, source, chunk_rows=chunk_rows, strict=strict, add_row_id=add_row_id, always_mark=always_mark
+    )
+
+
+def iter_table_chunks(
+    path: str | Path,
+    *,
+    chunk_rows: int = 10_000,
+    sheet: str | None = None,
+    strict: bool = False,
+    add_row_id: bool = True,
+) -> TableChunks:
+    """Read an export in chunks of `chunk_rows` rows (the last one shorter), with flat memory.
+
+    Concatenated, the chunks are what `read_table_with_errors` returns: the same rows, values,
+    dtypes, `row_id` (1..N over the file, and the index continues too), parse errors and line
+    numbers; a record is never split between chunks. One difference keeps the columns fixed
+    from the first chunk on: every chunk has a `parse_error` column ("" for rows that parsed),
+    where the whole-file read adds it only when some row could not be parsed.
+
+    CSV/TSV/JSON Lines (plain or gzip) are decoded as they are read; the encoding is judged from
+    the first 64 KB. JSON Lines are read twice (the first pass finds every record's keys, so
+    the columns and their dtypes are known up front). Parquet files (and folders of them) are
+    read by record batch, cells as text. Excel workbooks and JSON arrays (`.json`) cannot be
+    streamed cheaply: they are read whole and handed out in chunks.
+
+    Problems with the file itself (missing, binary, empty, no data rows, bad header) raise
+    `InputError` here, before any chunk. With `strict`, the first unparseable row raises
+    `InputError` when its chunk is read, so earlier chunks may already have been handed out;
+    write them to temporary files (`AppendingCsv`) to leave nothing behind.
+
+    Example:
+        >>> with iter_table_chunks("data/samples/reviews.csv", chunk_rows=2) as chunks:
+        ...     sizes = [len(chunk.table) for chunk in chunks]
+        >>> sizes[0]
+        2
+    """
+    return _open_chunks(
+        path, chunk_rows=chunk_rows, sheet=sheet, strict=strict, add_row_id=add_row_id, always_mark=True
+    )
 
 
 def read_table_with_errors(
@@ -555,35 +1045,29 @@ def read_table_with_errors(
         >>> result = read_table_with_errors("export.csv")  # doctest: +SKIP
         >>> result.errors[["line", "problem"]]  # doctest: +SKIP
     """
-    df, rows = _read(path, sheet)
-    errors = _unparsed(rows)
-    if strict and not errors.empty:
-        first, more = errors.iloc[0], len(errors) - 1
-        also = f" ({more} more row{'s' if more > 1 else ''} could not be parsed)" if more else ""
-        raise InputError(f"{path}, line {first['line']}: {first['problem']}; fix or remove that line{also}.")
-    if add_row_id:
-        df = _add_row_id(df)
-    if not errors.empty:
-        messages = ["" if r.fields is not None else f"line {r.line}: {r.problem}" for r in rows]
-        df[schema.PARSE_ERROR] = pd.array(messages, dtype=object)
-    return ReadResult(df, errors)
+    with _open_chunks(
+        path, chunk_rows=sys.maxsize, sheet=sheet, strict=strict, add_row_id=add_row_id, always_mark=False
+    ) as chunks:
+        return next(chunks)
 
 
 def read_table(
     path: str | Path, *, add_row_id: bool = True, sheet: str | None = None, strict: bool = True
 ) -> pd.DataFrame:
-    """Read a CSV/TSV/JSONL/JSON export (optionally gzip-compressed) or an Excel sheet into a DataFrame.
+    """Read a CSV/TSV/JSONL/JSON export (optionally gzip-compressed), a Parquet file or an Excel
+    sheet into a DataFrame.
 
-    Cells of delimited files and Excel sheets are read as text. With `add_row_id` (the default)
-    a `row_id` column numbers the rows from 1 in input order; turn it off to read touchtext's
-    own outputs back. `sheet` picks an Excel sheet by name or 1-based number (needed when a
-    workbook has several). With `strict` (the default) a row that cannot be parsed raises
+    Cells of delimited files, Parquet files and Excel sheets are read as text. With `add_row_id`
+    (the default) a `row_id` column numbers the rows from 1 in input order; turn it off to read
+    touchtext's own outputs back. `sheet` picks an Excel sheet by name or 1-based number (needed
+    when a workbook has several). With `strict` (the default) a row that cannot be parsed raises
     `InputError` naming its line; without it the row is kept in place with empty cells and
-    the problem in a `parse_error` column (see `read_table_with_errors`).
+    the problem in a `parse_error` column (see `read_table_with_errors`). For files larger than
+    memory see `iter_table_chunks`.
 
     Example:
         >>> df = read_table("data/samples/reviews.csv")
-        >>> df["row_id"].iloc[0]
+        >>> int(df["row_id"].iloc[0])
         1
     """
     return read_table_with_errors(path, sheet=sheet, add_row_id=add_row_id, strict=strict).table
@@ -647,11 +1131,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     If the block raises, the temporary file is removed and `path` is left as it was.
     """
     final = Path(path)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; outputs are ordinary files
+    tmp = _temp_beside(final)
     try:
         yield tmp
         with open(tmp, "rb+") as fh:
@@ -701,13 +1181,24 @@ def _neutralize(value: Any) -> Any:
     return value
 
 
-def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write a DataFrame as UTF-8 CSV atomically, with spreadsheet formulas neutralized in
-    text cells and column names.
+def _neutralized_column(values: pd.Series) -> pd.Series:
+    """`_neutralize` over a column, vectorized: only cells that start like a formula are looked at."""
+    if isinstance(values.dtype, pd.StringDtype):
+        text = values
+    else:
+        text = values.astype(object)
+        if pd.api.types.infer_dtype(text, skipna=True) not in ("string", "empty"):
+            text = text.where([type(v) is str for v in text.to_numpy()])  # only str cells can be formulas
+    risky = text.str.startswith(_FORMULA_START, na=False).to_numpy(dtype=bool)
+    if not risky.any():
+        return values
+    cells = values.astype(object)
+    cells[risky] = [_neutralize(v) for v in cells[risky]]
+    return cells
 
-    Lines end in CRLF (RFC 4180): then a cell holding a carriage return is quoted, where with
-    bare LF line ends it would be written as is and a spreadsheet would start a new row there,
-    whose first cell could be a formula."""
+
+def _neutralized(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `df` with spreadsheet formulas neutralized in text cells and column names."""
     safe = df.copy()
     for position in range(safe.shape[1]):
         values = safe.iloc[:, position]
@@ -718,11 +1209,132 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
             or pd.api.types.is_string_dtype(values)
             or isinstance(values.dtype, pd.CategoricalDtype)
         ):
-            safe.isetitem(position, values.astype(object).map(_neutralize))
+            safe.isetitem(position, _neutralized_column(values))
     safe.columns = [_neutralize(str(c)) for c in safe.columns]
+    return safe
+
+
+def format_csv(df: pd.DataFrame, header: bool = True) -> str:
+    """The CSV text `write_csv` writes for `df`, optionally without the header line.
+
+    Chunks formatted one by one (the first with its header) concatenate to the CSV of the
+    concatenated frame, as long as pandas formats each column the same way in every chunk
+    (same dtypes), so worker processes can format and one writer append.
+
+    Example:
+        >>> format_csv(pd.DataFrame({"text": ["=1+1", "fine"]}))
+        "text\\r\\n'=1+1\\r\\nfine\\r\\n"
+    """
+    return _neutralized(df).to_csv(index=False, header=header, lineterminator="\r\n")
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write a DataFrame as UTF-8 CSV atomically, with spreadsheet formulas neutralized in
+    text cells and column names.
+
+    Lines end in CRLF (RFC 4180): then a cell holding a carriage return is quoted, where with
+    bare LF line ends it would be written as is and a spreadsheet would start a new row there,
+    whose first cell could be a formula."""
+    safe = _neutralized(df)
     return _write_with(path, lambda fh: safe.to_csv(fh, index=False, lineterminator="\r\n"))
 
 
 def write_text(text: str, path: str | Path) -> Path:
     """Write a text file atomically."""
     return _write_with(path, lambda fh: fh.write(text))
+
+
+def _temp_beside(final: Path) -> Path:
+    """An empty hidden temporary file in `final`'s folder (`.name.XXXX.tmp`), with ordinary permissions."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    os.close(fd)
+    os.chmod(tmp_name, 0o666 & ~_current_umask())  # mkstemp makes 0600; outputs are ordinary files
+    return Path(tmp_name)
+
+
+class AppendingCsv:
+    """A CSV file written chunk by chunk into a temporary file beside `path`, and renamed over
+    `path` only on `commit`: a crash (even SIGKILL) leaves at most a hidden `.name.XXXX.tmp`
+    file, never a half-written `path`. Formatting is `write_csv`'s (CRLF, formulas neutralized).
+
+    As a context manager it commits when the block succeeds and aborts when it raises.
+
+    Example:
+        >>> with AppendingCsv("out/classified.csv") as out:  # doctest: +SKIP
+        ...     for chunk in chunks:
+        ...         out.append(chunk)
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.temp_path = _temp_beside(self.path)
+        self._fh: IO[str] | None = open(self.temp_path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        self._started = False
+
+    def append(self, df: pd.DataFrame) -> None:
+        """Append the rows of `df`; the first frame appended (even an empty one) also writes the header."""
+        self.append_text(format_csv(df, header=not self._started))
+
+    def append_text(self, text: str) -> None:
+        """Append CSV text made by `format_csv` (the first piece must include the header)."""
+        if self._fh is None:
+            raise ValueError(f"{self.path} was already committed or aborted; appending is no longer possible.")
+        self._fh.write(text)
+        self._started = True
+
+    def commit(self) -> Path:
+        """Make the file appear at `path` (fsynced first), replacing what was there."""
+        self._sync()
+        self._publish()
+        _fsync_dir(self.path.parent)
+        return self.path
+
+    def abort(self) -> None:
+        """Remove the temporary file; `path` is left as it was."""
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        self.temp_path.unlink(missing_ok=True)
+
+    def _sync(self) -> None:
+        if self._fh is None:
+            raise ValueError(f"{self.path} was already committed or aborted.")
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        self._fh = None
+
+    def _publish(self) -> None:
+        os.replace(self.temp_path, self.path)
+
+    def __enter__(self) -> AppendingCsv:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+def commit_all(writers: Iterable[AppendingCsv]) -> list[Path]:
+    """Commit several files together: each is fsynced first, and only then are they renamed, so
+    a run's outputs appear together (a failure before the renames aborts them all).
+
+    Example:
+        >>> commit_all([classified, errors])  # doctest: +SKIP
+    """
+    writers = list(writers)
+    try:
+        for writer in writers:
+            writer._sync()
+    except BaseException:
+        for writer in writers:
+            writer.abort()
+        raise
+    for writer in writers:
+        writer._publish()
+    for folder in {w.path.parent for w in writers}:
+        _fsync_dir(folder)
+    return [w.path for w in writers]
