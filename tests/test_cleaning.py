@@ -5,9 +5,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from touchtext import cleaning
 from touchtext._alignment import Aligned
 from touchtext.cleaning import CleaningSettings, clean, clean_one, clean_text, load_cleaning_config, sentences, with_pii
 from touchtext.errors import InputError
+from touchtext.redaction import Redactor
 from touchtext.transcripts import clean_turn_text, parse_turns
 
 
@@ -235,3 +237,46 @@ def test_clean_never_raises_and_keeps_one_row_per_input_row(cells):
     assert all(isinstance(lang, str) and lang for lang in out["language"])
     assert all((status == "empty") == (not any(ch.isalnum() for ch in text))
                for status, text in zip(out["clean_status"], out["clean_text"], strict=True) if status != "auto_reply")  # fmt: skip
+
+
+# -- fast paths must give what the slow paths give ---------------------------------------------
+_TRICKY = [
+    "Great stay, call me on 07700 900123",
+    "<p>Call&nbsp;me: 07700&#160;900123</p>",  # the number is only whole after cleaning
+    "Mail ann@example.com &amp; ask for Mr Smith",
+    "donâ€™t book, my wife Maria agrees. Thanks,\nJo",
+    "Soooo   slow!!!!! Rated 2 out of 5",
+    "★★☆☆☆ 14 Harbour Road was noisy",
+    "plain ascii review with nothing to change",
+    "tabs\tand\u00a0odd\u2003spaces, line\nbreaks",
+    "Ｆｕｌｌ width ＩＢＡＮ GB82 WEST 1234 5698 7654 32",
+    "I'd give it 2/5 for effort, 3 of 10 times",
+]
+
+
+def test_clean_matches_a_row_by_row_clean_with_a_fresh_redactor():
+    df = pd.DataFrame({"review_text": _TRICKY * 2, "subject": ["Call 07700 900123", None, "Hi", ""] * 5})
+    out = clean(df, source="review")
+    fresh = Redactor()
+
+    def redact_alone(text: object) -> object:
+        fresh._recent.clear()  # nothing remembered from other texts
+        return fresh.redact_text(text) if isinstance(text, str) else text
+
+    for i, raw in enumerate(df["review_text"]):
+        assert out["review_text"][i] == redact_alone(raw)
+        fresh._recent.clear()
+        assert out["clean_text"][i] == clean_one(raw, "review", redactor=fresh).text
+        got, expected = out["subject"][i], redact_alone(df["subject"][i])
+        assert got == expected or (pd.isna(got) and pd.isna(expected))
+
+
+@given(st.text(alphabet=st.sampled_from("aaAB!?. .\n\t\u00a0\u2003\r\x0bé★ 25/of"), max_size=30) | st.text(max_size=30))
+@settings(max_examples=1000, deadline=None)
+def test_quick_tests_only_skip_texts_the_regexes_would_not_change(text):
+    if not cleaning._may_repeat_or_space(text):
+        assert cleaning._REPETITION_AND_SPACING.search(text) is None
+    rating_text = "Rated " + text
+    _, rating = cleaning._extract_rating(Aligned(rating_text))
+    if not cleaning._RATING_CORE.search(rating_text) and "★" not in text and "☆" not in text:
+        assert cleaning._RATING.search(rating_text) is None and rating is None

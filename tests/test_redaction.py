@@ -1,8 +1,13 @@
 import json
+import pickle
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import DATA
+from touchtext import redaction
 from touchtext.redaction import RedactionSettings, Redactor, iban_valid, luhn_valid, score_redaction
 
 
@@ -77,3 +82,51 @@ def test_allow_deny_and_extra_patterns():
 def test_disabled_redaction_changes_nothing():
     text = "call 07700 900123"
     assert Redactor(RedactionSettings(enabled=False)).redact_text(text) == text
+
+
+# -- the prefilter and the memory of recent texts must not change what is found ---------------
+# The single regexes the prefilter used before it was split for speed: the split must agree.
+_COMBINED_NUMBERS = re.compile(
+    r"@|\(at\)|\[at\]|https?://|www\."
+    r"|\d[\d\s().+/-]{5,}\d"
+    r"|\b[A-Za-z]{2}\d{2}(?:\s?[A-Za-z0-9]{4}){2}"
+    r"|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b|\b[A-Z]\d{2} ?[A-Z0-9]{4}\b"
+)
+_COMBINED_STREETS = re.compile(
+    rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-ZÀ-Þ][\w'’-]*\s+){{1,4}}(?i:{redaction._STREET_WORDS})\b"
+    r"|[a-zäöüß](?:straße|strasse|str\.|gasse|weg|allee|platz|straat|gracht|laan|plein|kade|dijk|vej|gatan|gade)"
+    r"\s+\d"
+    r"|\b(?i:rua|avenida|av|calle|carrer|via|viale|corso|piazza|rue|avenue|boulevard|bd|laan|plaza|paseo|praça|"
+    r"travessa|largo|strada|ulica|calzada|camino|allée|chemin|impasse|quai)\b\.?\s+[A-Za-zÀ-ÿ]+\s"
+)
+_PREFILTER_PIECES = [
+    "14 Harbour Road", "x14 Harbour Road", "3b, Elm  Grove", "Hauptstraße 5", "Kanalweg\t12", "Str. 4", "rua Augusta ",
+    "VIA Roma ", "av. Liberdade ", "have a ", "call 07700 900123", "2/5", "GB82 WEST 1234 5698 7654 32", "EH6 6QW",
+    "D02 X285", "A1", "ab12", "a@b.co", "x (at) y", "[at]", "www.x", "http://a", "https:", "١٢٣ Main St", "St’s",
+    "ſt", "İ", "ı", "\u00a0", "\n", ",", ".", "the", "room", "St", "Way", "Park", "12", "1234567", "-", "(", "+",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_PREFILTER_PIECES), max_size=10).map(" ".join) | st.text(max_size=40))
+@settings(max_examples=1500, deadline=None)
+def test_split_prefilter_regexes_agree_with_the_combined_ones(text):
+    lower = text.lower()
+    words = set(lower.translate(redaction._WORD_BREAKS).split())
+    assert redaction._has_number_or_contact(text) == bool(_COMBINED_NUMBERS.search(text))
+    hinted = not words.isdisjoint(redaction._STREET_HINTS) or bool(redaction._COMPOUND_HINT.search(lower))
+    assert redaction._has_street(text, lower, words) == (hinted and bool(_COMBINED_STREETS.search(text)))
+
+
+def test_recent_texts_are_remembered_but_not_shared_or_pickled():
+    redactor = Redactor()
+    text = "Call me on 07700 900123 or mail ann@example.com"
+    first = redactor.find(text)
+    first.clear()  # a caller's list is its own
+    assert redactor.find(text) == Redactor().find(text) != []
+    clone = pickle.loads(pickle.dumps(redactor))
+    assert not clone._recent
+    for i in range(redaction._RECENT_SIZE + 10):
+        redactor.find(f"review number {i} was fine")
+    assert len(redactor._recent) == redaction._RECENT_SIZE
+    long_text = "x" * (redaction._RECENT_MAX_CHARS + 1)
+    assert redactor.find(long_text) == [] and long_text not in redactor._recent

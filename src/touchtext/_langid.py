@@ -81,6 +81,7 @@ _SCRIPTS: tuple[tuple[str, re.Pattern[str], int], ...] = tuple(
         ("han", "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff", 3),
     )
 )
+_SCRIPT_NAMES = tuple(name for name, _, _ in _SCRIPTS)
 _SCRIPT_LANGUAGE = {
     "greek": "el", "hebrew": "he", "devanagari": "hi", "bengali": "bn", "gurmukhi": "pa", "gujarati": "gu",
     "tamil": "ta", "telugu": "te", "kannada": "kn", "malayalam": "ml", "sinhala": "si", "thai": "th", "lao": "lo",
@@ -93,7 +94,11 @@ _ASCII_LETTER = re.compile("[A-Za-z]")
 _OTHER_LETTER = re.compile(r"[^\W\d_]")
 _PLACEHOLDER = re.compile(r"\[[A-Z_]{2,}\]|https?://\S+|www\.\S+|[^\s@]+@\S+")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_ASCII_LETTERS = re.compile("[A-Za-z]+")
 _WORD = re.compile(r"[^\W\d_]+")
+# For lowercased ASCII text `_WORD` finds the runs of a-z: blanking every other character and
+# splitting gives the same words, faster.
+_BLANK_ASCII_NON_LETTERS = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalpha()})
 # Single letters count only when they can be words ("a", "e", "o", "y", "é", "à"), not the
 # initials of signatures ("T: +353 ...", "M: ...").
 _LETTER_WORDS = frozenset("aeiouyàáâãäåèéêëìíîïòóôõöùúûü")
@@ -162,15 +167,28 @@ def _dominant_script(text: str) -> tuple[str | None, dict[str, int]]:
     """The script with the most weighted letters ("mis" if most letters are in none of the
     table's scripts; None if there are no letters) and the weighted count per script."""
     other = "".join(_NON_ASCII.findall(text))  # usually a few characters: curly quotes, emoji, accents
-    raw = {name: len(pattern.findall(other)) for name, pattern, _ in _SCRIPTS}
-    unknown = len(_OTHER_LETTER.findall(other)) - sum(raw.values())  # letters of no script in the table
-    raw["latin"] += len(_ASCII_LETTER.findall(text))
+    raw = dict.fromkeys(_SCRIPT_NAMES, 0)
+    letters = 0
+    for char, n in Counter(other).items():
+        scripts, is_letter = _char_scripts(char)
+        for name in scripts:
+            raw[name] += n
+        letters += n if is_letter else 0
+    unknown = letters - sum(raw.values())  # letters of no script in the table
+    raw["latin"] += sum(map(len, _ASCII_LETTERS.findall(text)))
     counts = {name: raw[name] * weight for name, _, weight in _SCRIPTS if raw[name]}
     if not counts and unknown <= 0:
         return None, counts
     if unknown > sum(raw.values()):
         return _UNCODED, counts
     return max(counts, key=lambda k: counts[k]), counts
+
+
+@functools.lru_cache(maxsize=4096)
+def _char_scripts(char: str) -> tuple[tuple[str, ...], bool]:
+    """The table's scripts a character belongs to, and whether it is a letter (cached: a text's
+    few non-ASCII characters are mostly the same quotes, emoji and accents)."""
+    return tuple(name for name, pattern, _ in _SCRIPTS if pattern.match(char)), _OTHER_LETTER.match(char) is not None
 
 
 @functools.cache
@@ -247,11 +265,12 @@ def detect_language(text: object) -> str:
 
 def _latin_language(sample: str) -> str:
     lower = sample.lower()
-    words = Counter(_WORD.findall(lower))
+    ascii_only = lower.isascii()
+    words = Counter(lower.translate(_BLANK_ASCII_NON_LETTERS).split() if ascii_only else _WORD.findall(lower))
     n_words = sum(n for word, n in words.items() if len(word) > 1)
     if n_words < _MIN_WORDS:
         return UNDETERMINED
-    if not lower.isascii() and len(_VIETNAMESE.findall(lower)) * 8 >= n_words:
+    if not ascii_only and len(_VIETNAMESE.findall(lower)) * 8 >= n_words:
         return "vi"
     scores = latin_scores(words)
     if scores["en"] > 0 and max(scores.values()) == scores["en"]:

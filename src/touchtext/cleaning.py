@@ -17,6 +17,7 @@ import html
 import re
 import tomllib
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -38,6 +39,7 @@ __all__ = [
     "CleanedText",
     "CleaningSettings",
     "Source",
+    "SourceRule",
     "clean",
     "clean_one",
     "clean_text",
@@ -45,6 +47,7 @@ __all__ = [
     "load_cleaning_config",
     "row_sources",
     "sentences",
+    "source_rule",
 ]
 
 Source = Literal["auto", "review", "ticket", "transcript"]
@@ -105,6 +108,13 @@ _RATING = re.compile(
     r"(?=\s|$)|(?P<glyphs>[★☆]{3,10})"
 )
 _RATING_CUE = re.compile(r"(?i)rated|rating|score|stars?")
+# The number-and-scale core every non-glyph `_RATING` match contains: a quick test that most
+# texts hold no rating (`_RATING` itself tries its optional cue words at every position).
+_RATING_CORE = re.compile(r"(?i)\d(?:[.,]\d)?\s*(?:/|out of|of)\s*(?:5|10)")
+# Repeated letters (the `letters` branch of _REPETITION_AND_SPACING) and the substrings its
+# other branches need: together, a quick test that the pass would change nothing.
+_TRIPLE_LETTER = re.compile(r"([a-zA-Z])\1\1")
+_REPETITION_MARKS = ("  ", "!!!!", "????", "....")
 
 
 def _normalize_char(match: re.Match[str]) -> str:
@@ -132,6 +142,17 @@ def _strip_control(aligned: Aligned) -> Aligned:
     return aligned.sub(_NEWLINES_AND_CONTROL, lambda m: "\n" if m.lastgroup == "nl" else "")
 
 
+def _may_repeat_or_space(text: str) -> bool:
+    """False only if `_REPETITION_AND_SPACING` has nothing to change in `text`.
+
+    A printable text has no whitespace but plain spaces (so no line breaks, tabs or other
+    spaces); then only double spaces, runs of !?. or of one letter can match.
+    """
+    if not text.isprintable() or any(mark in text for mark in _REPETITION_MARKS):
+        return True
+    return _TRIPLE_LETTER.search(text) is not None
+
+
 def _normalize(aligned: Aligned) -> Aligned:
     """Shared normalization: control characters, markup, entities, encoding, Unicode, repetition, spacing.
 
@@ -145,7 +166,8 @@ def _normalize(aligned: Aligned) -> Aligned:
     if not aligned.text.isascii():
         aligned = aligned.sub(_MOJIBAKE, lambda m: ftfy.fix_encoding(m.group(0)))
         aligned = _strip_control(aligned.sub(_NON_ASCII, _normalize_char))
-    aligned = aligned.sub(_REPETITION_AND_SPACING, _repetition_and_spacing)
+    if _may_repeat_or_space(aligned.text):
+        aligned = aligned.sub(_REPETITION_AND_SPACING, _repetition_and_spacing)
     if "\n\n\n" in aligned.text:
         aligned = aligned.sub(_BLANK_LINES, "\n\n")
     return aligned.strip()
@@ -154,7 +176,8 @@ def _normalize(aligned: Aligned) -> Aligned:
 def _extract_rating(aligned: Aligned) -> tuple[Aligned, float | None]:
     """Remove star-rating boilerplate ("Rated 2 out of 5", "★★☆☆☆") and return its value on 1–5."""
     text = aligned.text
-    if "/" not in text and "★" not in text and "☆" not in text and " of " not in text.lower():
+    glyphs = "★" in text or "☆" in text
+    if not glyphs and (("/" not in text and " of " not in text.lower()) or not _RATING_CORE.search(text)):
         return aligned, None
     found: list[float] = []
 
@@ -234,23 +257,66 @@ def row_sources(df: pd.DataFrame, *, text_column: str | None = None, source: Sou
     return _row_sources(df, detect_text_column(df, text_column), source)
 
 
-def _row_sources(df: pd.DataFrame, text_column: str, source: str) -> list[str]:
-    """Per-row source kind: given, from a source-like column, from the file's columns, or sniffed."""
+@dataclass(frozen=True)
+class SourceRule:
+    """How a streamed input's rows get their source kind, decided once from its first chunk
+    (`source_rule`) so that every chunk is told the same way."""
+
+    text_column: str
+    source: str = "auto"  # a kind for every row, or "auto"
+    source_column: str | None = None  # a trusted source-like column (missing kinds are sniffed)
+    by_file: str | None = None  # the kind the file's column names imply
+
+    def kinds(self, df: pd.DataFrame) -> list[str]:
+        """The source kind of each row of a chunk."""
+        if self.source != "auto":
+            return [self.source] * len(df)
+        texts = df[self.text_column].tolist()
+        if self.source_column is not None:
+            mapped = [_SOURCE_VALUES.get(str(v).strip().lower()) for v in df[self.source_column]]
+            return [m or detect_source(t) for m, t in zip(mapped, texts, strict=True)]
+        if self.by_file == "transcript":
+            return ["transcript" if looks_like_transcript(t) else "review" for t in texts]
+        if self.by_file is not None:
+            return [self.by_file] * len(df)
+        return [detect_source(t) for t in texts]
+
+
+def source_rule(df: pd.DataFrame, *, text_column: str | None = None, source: Source = "auto") -> SourceRule:
+    """The rule `clean` applies to `df` to tell each row's source kind, to apply to later chunks
+    of the same input: `source_rule(first).kinds(first) == row_sources(first)`.
+
+    Example:
+        >>> source_rule(pd.DataFrame({"review_text": ["Great"]})).by_file
+        'review'
+    """
+    _validate_source(source)
+    column = detect_text_column(df, text_column)
     if source != "auto":
-        return [source] * len(df)
+        return SourceRule(column, source)
+    return SourceRule(column, source_column=_trusted_source_column(df), by_file=_file_source(df, column))
+
+
+def _trusted_source_column(df: pd.DataFrame) -> str | None:
+    """A source-like column whose values are known kinds in at least 80% of the rows."""
     for column in df.columns:
         if str(column).lower() in _SOURCE_COLUMNS:
             mapped = [_SOURCE_VALUES.get(str(v).strip().lower()) for v in df[column]]
             if sum(m is not None for m in mapped) >= 0.8 * len(df):
-                texts = df[text_column].tolist()
-                return [m or detect_source(t) for m, t in zip(mapped, texts, strict=True)]
-    by_file = _file_source(df, text_column)
-    texts = df[text_column].tolist()
-    if by_file == "transcript":
-        return ["transcript" if looks_like_transcript(t) else "review" for t in texts]
-    if by_file is not None:
-        return [by_file] * len(df)
-    return [detect_source(t) for t in texts]
+                return str(column)
+    return None
+
+
+def _row_sources(df: pd.DataFrame, text_column: str, source: str | Sequence[str]) -> list[str]:
+    """Per-row source kind: given (one for all rows, or one per row), else by `source_rule`."""
+    if not isinstance(source, str):
+        kinds = list(source)
+        if len(kinds) != len(df) or not set(kinds) <= set(SOURCES) - {"auto"}:
+            raise InputError(
+                f"Per-row source kinds must be one of review, ticket, transcript for each of the {len(df)} rows."
+            )
+        return kinds
+    return source_rule(df, text_column=text_column, source=source).kinds(df)  # type: ignore[arg-type]
 
 
 # -- length limits --------------------------------------------------------------------------
@@ -382,30 +448,51 @@ def _subject_column(df: pd.DataFrame) -> str | None:
 
 
 def _clean_rows(
-    df: pd.DataFrame, text_column: str | None, source: str, settings: CleaningSettings | None
-) -> list[CleanedText]:
-    """Clean every row of `df`: the shared core of `clean` and `sentences`."""
-    _validate_source(source)
+    df: pd.DataFrame,
+    text_column: str | None,
+    source: str | Sequence[str],
+    settings: CleaningSettings | None,
+    *,
+    redact_raw: bool = False,
+) -> tuple[list[CleanedText], dict[str, list[object]]]:
+    """Clean every row of `df`: the shared core of `clean` and `sentences`.
+
+    With `redact_raw` (and redaction on) also return the raw text and subject columns with
+    personal data replaced. Each raw cell is redacted right after its row is cleaned, so the
+    redactor still remembers the cleaned text, which for most reviews is the raw text.
+    """
+    if isinstance(source, str):
+        _validate_source(source)
     settings = settings or CleaningSettings()
     column = detect_text_column(df, text_column)
     sources = _row_sources(df, column, source)
     subject_col = _subject_column(df)
     subjects = df[subject_col].tolist() if subject_col and subject_col != column else [None] * len(df)
     redactor = shared_redactor(settings.redaction)
-    return [
-        clean_one(text, kind, subject=subj if kind == "ticket" else None, settings=settings, redactor=redactor)
-        for text, kind, subj in zip(df[column].tolist(), sources, subjects, strict=True)
-    ]
+    raw_columns = sorted({column, subject_col or column}) if redact_raw and settings.redact_pii else []
+    raw_cells = {name: df[name].tolist() for name in raw_columns}
+    redacted: dict[str, list[object]] = {name: [] for name in raw_columns}
+    results = []
+    for i, (text, kind, subj) in enumerate(zip(df[column].tolist(), sources, subjects, strict=True)):
+        subject = subj if kind == "ticket" else None
+        results.append(clean_one(text, kind, subject=subject, settings=settings, redactor=redactor))
+        for name in raw_columns:
+            value = raw_cells[name][i]
+            redacted[name].append(_redact_raw(redactor, value) if isinstance(value, str) else value)
+    return results, redacted
 
 
 def clean(
     df: pd.DataFrame,
     *,
     text_column: str | None = None,
-    source: Source = "auto",
+    source: Source | Sequence[str] = "auto",
     settings: CleaningSettings | None = None,
 ) -> pd.DataFrame:
     """Return a copy of `df` with the cleaned text and what cleaning found, one row per input row.
+
+    `source` is one kind for every row, "auto" (told per row, see `row_sources`), or one kind per
+    row (for chunks of a larger input, see `source_rule`).
 
     With redaction on (the default) the raw text and subject columns are redacted as well, so
     no output carries the personal data. Added columns: `clean_text`, `source_kind` (review /
@@ -418,18 +505,15 @@ def clean(
         >>> clean(pd.DataFrame({"text": ["<b>Great</b> staff, call me on 07700 900123"]}))["clean_text"][0]
         'Great staff, call me on [PHONE]'
     """
-    results = _clean_rows(df, text_column, source, settings)
+    results, redacted = _clean_rows(df, text_column, source, settings, redact_raw=True)
     out = df.copy()
     # Rows the reader could not parse (see touchtext.io.read_table): status parse_error, the
     # problem (with its line number) in clean_notes.
     unparsed = out.pop(schema.PARSE_ERROR).fillna("").astype(str).tolist() if schema.PARSE_ERROR in out else []
     unparsed = unparsed or [""] * len(out)
-    settings = settings or CleaningSettings()
-    if settings.redact_pii:
-        # The raw columns travel into every output file: they must not carry what was redacted.
-        redactor = shared_redactor(settings.redaction)
-        for column in {detect_text_column(df, text_column), _subject_column(df)} - {None}:
-            out[column] = [_redact_raw(redactor, v) if isinstance(v, str) else v for v in out[column].tolist()]
+    # The raw columns travel into every output file: they must not carry what was redacted.
+    for column, values in redacted.items():
+        out[column] = values
     out[schema.CLEAN_TEXT] = [r.text for r in results]
     out[schema.SOURCE_KIND] = [r.source for r in results]
     out[schema.CLEAN_STATUS] = [r.status for r in results]
@@ -462,7 +546,7 @@ def sentences(
         ... # doctest: +SKIP
     """
     row_ids = df[schema.ROW_ID].tolist() if schema.ROW_ID in df.columns else list(range(1, len(df) + 1))
-    cleaned = _clean_rows(df, text_column, source, settings)
+    cleaned, _ = _clean_rows(df, text_column, source, settings)
     processor = TextProcessor()
     records = []
     for row_id, item, doc in zip(row_ids, cleaned, processor.docs([c.text for c in cleaned]), strict=True):

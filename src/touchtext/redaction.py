@@ -11,6 +11,7 @@ prices and flight numbers are deliberately left alone: analysts need them.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -180,34 +181,37 @@ _URL_SECRET_PATH = re.compile(
     r"|/(?:u|user|users|profile)/[a-z][\w.-]{3,}"
     r"|/(?=[\w-]*\d)(?=[\w-]*[a-z])[\w-]{12,}(?=/|$|\?)"
 )
+# A cheap filter: only texts with something shaped like personal data go through spaCy. Each
+# family mirrors matcher patterns (including what must follow a cue, e.g. a capitalized name)
+# and runs only when its own C-speed gate fires. Each regex is kept to a form `re` can scan for
+# quickly (a literal or a character class first): an alternation, or `\b`, in front makes it try
+# every branch at every position, which cost more than all the rest of cleaning a review.
+_CONTACT_MARKS = ("@", "(at)", "[at]", "www.", "http://", "https://")  # e-mail and URL shapes
+_DIGIT = re.compile(r"\d")
+_PRECHECK_NUMBER_RUN = re.compile(r"\d[\d\s().+/-]{5,}\d")  # card, phone, long numbers
+_LETTER_THEN_DIGIT = re.compile(r"\d(?<=[A-Za-z]\d)")  # in every IBAN, UK postcode and Eircode
+_PRECHECK_CODES = re.compile(
+    r"\b[A-Za-z]{2}\d{2}(?:\s?[A-Za-z0-9]{4}){2}"  # IBAN
+    r"|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b|\b[A-Z]\d{2} ?[A-Z0-9]{4}\b"  # UK postcode, Eircode
+)
 _STREET_WORDS = (
     r"street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|close|crescent|place|pl|square|sq|court|ct|"
     r"terrace|gardens|grove|hill|park|row|mews|parade|walk|wynd|quay|embankment|highway|hwy"
 )
-# A cheap filter: only texts with something shaped like personal data go through spaCy. Each
-# family mirrors matcher patterns (including what must follow a cue, e.g. a capitalized name)
-# and runs only when its own C-speed gate fires.
-_PRECHECK_NUMBERS = re.compile(
-    r"@|\(at\)|\[at\]|https?://|www\."
-    r"|\d[\d\s().+/-]{5,}\d"  # card, phone, long numbers
-    r"|\b[A-Za-z]{2}\d{2}(?:\s?[A-Za-z0-9]{4}){2}"  # IBAN
-    r"|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b|\b[A-Z]\d{2} ?[A-Z0-9]{4}\b"  # UK postcode, Eircode
+_COMPOUND_SUFFIXES = r"straße|strasse|str\.|gasse|weg|allee|platz|straat|gracht|laan|plein|kade|dijk|vej|gatan|gade"
+_STREET_PREFIXES_PATTERN = (
+    r"rua|avenida|av|calle|carrer|via|viale|corso|piazza|rue|avenue|boulevard|bd|laan|plaza|paseo|praça|"
+    r"travessa|largo|strada|ulica|calzada|camino|allée|chemin|impasse|quai"
 )
-_PRECHECK_STREETS = re.compile(
-    rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-ZÀ-Þ][\w'’-]*\s+){{1,4}}(?i:{_STREET_WORDS})\b"  # 14 Harbour Road
-    r"|[a-zäöüß](?:straße|strasse|str\.|gasse|weg|allee|platz|straat|gracht|laan|plein|kade|dijk|vej|gatan|gade)"
-    r"\s+\d"  # Hauptstraße 5
-    r"|\b(?i:rua|avenida|av|calle|carrer|via|viale|corso|piazza|rue|avenue|boulevard|bd|laan|plaza|paseo|praça|"
-    r"travessa|largo|strada|ulica|calzada|camino|allée|chemin|impasse|quai)\b\.?\s+[A-Za-zÀ-ÿ]+\s"
+# "14 Harbour Road": `\d(?<!\w\d)` is `\b\d` written to start with the digit.
+_PRECHECK_NUMBERED_STREET = re.compile(
+    rf"\d(?<!\w\d)\d{{0,4}}[A-Za-z]?,?\s+(?:[A-ZÀ-Þ][\w'’-]*\s+){{1,4}}(?i:{_STREET_WORDS})\b"
 )
-_STREET_HINTS = frozenset(
-    _STREET_WORDS.split("|")
-    + "rua avenida av calle carrer via viale corso piazza rue avenue boulevard bd laan plaza paseo praça travessa "
-    "largo strada ulica calzada camino allée chemin impasse quai".split()
-)
-_COMPOUND_HINT = re.compile(
-    r"(?:straße|strasse|str\.|gasse|weg|allee|platz|straat|gracht|laan|plein|kade|dijk|vej|gatan|gade)\s+\d"
-)
+_PRECHECK_COMPOUND_STREET = re.compile(rf"[a-zäöüß](?:{_COMPOUND_SUFFIXES})\s+\d")  # Hauptstraße 5
+_PRECHECK_PREFIXED_STREET = re.compile(rf"\b(?i:{_STREET_PREFIXES_PATTERN})\b\.?\s+[A-Za-zÀ-ÿ]+\s")  # Rua Augusta 5
+_STREET_HINTS = frozenset(_STREET_WORDS.split("|") + _STREET_PREFIXES_PATTERN.split("|"))
+_COMPOUND_SUFFIX_TEXTS = tuple(_COMPOUND_SUFFIXES.replace("\\", "").split("|"))
+_COMPOUND_HINT = re.compile(rf"(?:{_COMPOUND_SUFFIXES})\s+\d")
 _PRECHECK_CUES = re.compile(
     r"(?i:name(?:'s| is|:|,)|this is|speaking with|ask for|called|named|signed for by|account holder:?|"
     r"details:|recipient is|addressee is|addressed to|under the name|kontoinhaber:?|inhaber:|titular:|titulaire:|"
@@ -269,12 +273,11 @@ def _cue_followed_by_capital(text: str, lower: str, words: set[str]) -> bool:
 def _might_hold_pii(text: str) -> bool:
     """True if a text has anything shaped like personal data (so it is worth a spaCy pass)."""
     has_digit = _DIGIT_OR_AT.search(text) is not None
-    if has_digit and _PRECHECK_NUMBERS.search(text):
+    if has_digit and _has_number_or_contact(text):
         return True
     lower = text.lower()
     words = set(lower.translate(_WORD_BREAKS).split())
-    street_hint = not words.isdisjoint(_STREET_HINTS) or _COMPOUND_HINT.search(lower)
-    if has_digit and street_hint and _PRECHECK_STREETS.search(text):
+    if has_digit and _has_street(text, lower, words):
         return True
     if not words.isdisjoint(_TITLE_KEYS) and _PRECHECK_TITLES.search(text):
         return True
@@ -283,6 +286,35 @@ def _might_hold_pii(text: str) -> bool:
     if len(lower) != len(text):  # rare: lowercasing changed the length, offsets would not line up
         return bool(_PRECHECK_CUES.search(text))
     return _cue_followed_by_capital(text, lower, words)
+
+
+def _has_number_or_contact(text: str) -> bool:
+    """True if `text` has an e-mail or URL mark, a long digit run, an IBAN or a postcode.
+
+    Substring tests first, then one quick regex per shape; the code shapes run only when a
+    letter is followed by a digit somewhere, which all of them need.
+    """
+    if any(mark in text for mark in _CONTACT_MARKS):
+        return True
+    if _DIGIT.search(text) is None:
+        return False
+    if _PRECHECK_NUMBER_RUN.search(text):
+        return True
+    return _LETTER_THEN_DIGIT.search(text) is not None and _PRECHECK_CODES.search(text) is not None
+
+
+def _has_street(text: str, lower: str, words: set[str]) -> bool:
+    """True if `text` has a street-address shape and a street word (or a compound street
+    name) backs it up. The slowest shape (a prefix such as "Rua" or "Calle") goes last."""
+    if words.isdisjoint(_STREET_HINTS) and not (
+        any(suffix in lower for suffix in _COMPOUND_SUFFIX_TEXTS) and _COMPOUND_HINT.search(lower)
+    ):
+        return False
+    if _PRECHECK_NUMBERED_STREET.search(text):
+        return True
+    if any(suffix in text for suffix in _COMPOUND_SUFFIX_TEXTS) and _PRECHECK_COMPOUND_STREET.search(text):
+        return True
+    return _PRECHECK_PREFIXED_STREET.search(text) is not None
 
 
 def _name_tokens(doc: Doc, start: int, limit: int = 4) -> int:
@@ -616,6 +648,10 @@ def _make_pii_detector(nlp: Language, name: str) -> PiiDetector:
     return PiiDetector(nlp, name)
 
 
+_RECENT_SIZE = 64  # texts whose `find` result a Redactor remembers ...
+_RECENT_MAX_CHARS = 20_000  # ... when they are no longer than this
+
+
 class Redactor:
     """Finds and replaces personal data; the spaCy pipeline is built on first use.
 
@@ -634,6 +670,9 @@ class Redactor:
             if self.settings.deny
             else None
         )
+        # The last few `find` results by text: cleaning redacts a cell's cleaned text and then
+        # its raw text, which for most reviews are the same string. Not pickled (see __getstate__).
+        self._recent: OrderedDict[str, list[PiiSpan]] = OrderedDict()
 
     def __getstate__(self) -> dict[str, Any]:
         return {"settings": self.settings}
@@ -655,6 +694,16 @@ class Redactor:
         """Personal data in `text`, as non-overlapping spans in text order."""
         if not self.settings.enabled or not text:
             return []
+        found = self._recent.get(text)
+        if found is None:
+            found = self._find(text)
+            if len(text) <= _RECENT_MAX_CHARS:
+                if len(self._recent) >= _RECENT_SIZE:
+                    self._recent.popitem(last=False)
+                self._recent[text] = found
+        return list(found)
+
+    def _find(self, text: str) -> list[PiiSpan]:
         found: list[PiiSpan] = []
         if _might_hold_pii(text):
             doc = self.nlp(text)
