@@ -280,3 +280,32 @@ def test_quick_tests_only_skip_texts_the_regexes_would_not_change(text):
     _, rating = cleaning._extract_rating(Aligned(rating_text))
     if not cleaning._RATING_CORE.search(rating_text) and "★" not in text and "☆" not in text:
         assert cleaning._RATING.search(rating_text) is None and rating is None
+
+
+@pytest.mark.parametrize("path", ["data/samples/reviews.csv", "data/samples/tickets.jsonl", "data/samples/transcripts.jsonl"])
+def test_a_source_rule_tells_kinds_as_row_sources_does_and_applies_to_later_chunks(path):
+    from touchtext.cleaning import row_sources, source_rule
+    from touchtext.io import read_table
+
+    table = read_table(path)
+    rule = source_rule(table)
+    assert rule.kinds(table) == row_sources(table)
+    halves = [table.iloc[: len(table) // 2], table.iloc[len(table) // 2 :]]
+    first_rule = source_rule(halves[0])  # decided on the first half only: however the rest is cut, same kinds
+    assert first_rule.kinds(halves[0]) + first_rule.kinds(halves[1]) == first_rule.kinds(table)
+
+
+def test_a_trusted_source_column_is_decided_once_from_the_first_chunk():
+    from touchtext.cleaning import source_rule
+
+    first = pd.DataFrame({"source": ["ticket"] * 9 + ["?"], "text": ["My bill is wrong"] * 10})
+    later = pd.DataFrame({"source": ["??"] * 10, "text": ["Agent: hello\nCustomer: my bill is wrong"] * 10})
+    rule = source_rule(first)
+    assert rule.source_column == "source"
+    assert rule.kinds(later) == ["transcript"] * 10  # unknown kinds are sniffed, row by row
+    assert clean(later, source=rule.kinds(later))["source_kind"].tolist() == ["transcript"] * 10
+
+
+def test_per_row_kinds_must_match_the_rows():
+    with pytest.raises(InputError, match="one of review, ticket, transcript for each of the 2 rows"):
+        clean(pd.DataFrame({"text": ["a", "b"]}), source=["review"])
