@@ -266,6 +266,28 @@ def train_textcat(
     return nlp, TrainLog(epoch, best_epoch, best_score, stop, time.perf_counter() - started)
 
 
+def dev_split(n: int) -> tuple[list[int], list[int]]:
+    """Indices of the dev slice and of the rest, for `n` training rows (seeded)."""
+    order = np.random.default_rng(SEED).permutation(n)
+    n_dev = max(1, round(DEV_FRACTION * n))
+    return sorted(order[:n_dev]), sorted(order[n_dev:])
+
+
+def train_touchpoint_textcat(
+    texts: Sequence[str],
+    Y: np.ndarray,
+    ids: Sequence[str],
+    epochs: Epochs,
+    model: Mapping[str, Any] | None = None,
+) -> tuple[Language, TrainLog]:
+    """spaCy `textcat_multilabel` (default architecture unless `model`) on touchpoint matrix `Y`, early-stopped."""
+    dev, fit = dev_split(len(texts))
+    topics = [(texts[i], {t: float(Y[i, j]) for j, t in enumerate(ids)}) for i in range(len(texts))]
+    return train_textcat(
+        "textcat_multilabel", model, list(ids), [topics[i] for i in fit], [topics[i] for i in dev], epochs
+    )
+
+
 class SpacyBaseline:
     """spaCy textcat_multilabel for touchpoints plus an exclusive textcat for item sentiment."""
 
@@ -285,17 +307,9 @@ class SpacyBaseline:
         self.logs: dict[str, TrainLog] = {}
 
     def fit(self, texts: Sequence[str], Y: np.ndarray, sentiments: Sequence[str | None]) -> None:
-        order = np.random.default_rng(SEED).permutation(len(texts))
-        n_dev = max(1, round(DEV_FRACTION * len(texts)))
-        dev, fit = sorted(order[:n_dev]), sorted(order[n_dev:])
-        topics = [(texts[i], {t: float(Y[i, j]) for j, t in enumerate(self.ids)}) for i in range(len(texts))]
-        self.topics, self.logs["touchpoints"] = train_textcat(
-            "textcat_multilabel",
-            self.multilabel_model,
-            self.ids,
-            [topics[i] for i in fit],
-            [topics[i] for i in dev],
-            self.epochs,
+        dev, fit = dev_split(len(texts))
+        self.topics, self.logs["touchpoints"] = train_touchpoint_textcat(
+            texts, Y, self.ids, self.epochs, self.multilabel_model
         )
         tones = {
             i: (texts[i], {s: float(s == sentiments[i]) for s in SENTIMENTS})
