@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import pickle
 
 import numpy as np
 import pytest
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from touchtext._features import CachedTfidfVectorizer, SentenceNgrams
 
@@ -62,6 +63,32 @@ def test_word_ngrams_equal_scikit_learn_and_add_up_over_sentences(ngram_range) -
     sentences = docs[0].split("\n")
     summed = vectorizer.counts(sentences).sum(axis=0)
     assert np.array_equal(np.asarray(summed).ravel(), vectorizer.counts(docs[:1]).toarray().ravel())
+
+
+def test_sentence_counts_of_tokens_equal_counts_of_sentences() -> None:
+    docs = ["the room be not_clean\nthe staff be lovely !", "room be clean", "the the the room", "", "\n\n", "staff"]
+    vectorizer = CachedTfidfVectorizer(analyzer=SentenceNgrams((1, 2)), sublinear_tf=True).fit(docs)
+    sentences = [line for doc in docs for line in doc.split("\n")]
+    tokens = [t for line in sentences for t in line.split()]
+    counts = vectorizer.sentence_counts(tokens, [len(line.split()) for line in sentences])
+    expected = vectorizer.counts(sentences)
+    assert counts.has_canonical_format and expected.has_canonical_format
+    assert (counts != expected).nnz == 0 and np.array_equal(counts.indices, expected.indices)
+    with pytest.raises(ValueError, match="sentence_counts needs a SentenceNgrams analyzer; got 'char_wb'"):
+        CachedTfidfVectorizer(analyzer="char_wb").fit(docs).sentence_counts(tokens, [len(tokens)])
+
+
+def test_char_counts_come_out_sorted(labeled_corpus) -> None:
+    """Downstream sums (norms, dot products) run in index order, so counts keep scikit-learn's
+    sorted order without a sort (`_product` computes them transposed)."""
+    texts = labeled_corpus["text"].tolist()[:200] + CUSTOMER_TEXT
+    vectorizer = CachedTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2).fit(texts)
+    counts = vectorizer.counts(texts)
+    assert all((np.diff(counts.indices[a:b]) > 0).all() for a, b in itertools.pairwise(counts.indptr))
+    expected = CountVectorizer.transform(_as_sklearn(vectorizer), texts).tocsr()
+    expected.sort_indices()
+    for part in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(counts, part), getattr(expected, part))
 
 
 def test_other_settings_fall_back_to_scikit_learn() -> None:

@@ -46,6 +46,46 @@ def test_sentences_have_offsets_into_the_text(proc):
     assert all(text[s.start : s.end] == s.text for s in sentences)
 
 
+TOKEN_RULE_TEXTS = [
+    "The rooms weren't cleaned. But the staff were lovely!",
+    "no wifi in the room and the lift is broken... never again?!",
+    "Paid $49.99 on 12/03 -- not OK.  Refund, however, arrived.",
+    "Agent: how can I help?\nCustomer: my bag never arrived. It is day 4!  Awful.",
+    "not\nclean",  # a line break ends the sentence, and with it the negation scope
+    "  ",
+    "",
+    "!!!",
+    "...\n\n?",
+    "Ça coûte trop cher — 20 € pour le parking?",
+]
+
+
+@pytest.mark.parametrize("text", TOKEN_RULE_TEXTS)
+def test_sentence_tokens_follow_the_token_rule(proc, text):
+    """`tokens` (lemma strings) and `segment` (sentences) implement one token rule twice: per line,
+    the tokens of all sentences are the tokens of the text (only a line break, which ends a
+    sentence, also ends a negation scope in `segment`)."""
+    doc = next(iter(proc.docs([text])))
+    pairs = proc.sentence_tokens(doc, text)
+    assert [t for _, tokens in pairs for t in tokens] == [
+        t for line in text.split("\n") for t in proc.tokens(next(iter(proc.docs([line]))))
+    ]
+    flat = proc.segment(doc)
+    assert flat.tokens == [t for _, tokens in pairs for t in tokens]
+    assert flat.sizes == [len(tokens) for _, tokens in pairs]
+    assert [flat.sentence(text, i) for i in range(len(flat.sizes))] == [sentence for sentence, _ in pairs]
+    assert all(text[s.start : s.end] == s.text and s.text == s.text.strip() and s.text for s, _ in pairs)
+
+
+def test_sentence_tokens_follow_the_token_rule_on_the_corpus(proc):
+    texts = [
+        json.loads(line)["text"] for line in (ROOT / "data" / "labeled" / "hotel.jsonl").read_text("utf-8").splitlines()
+    ]
+    texts = [t for t in texts if "\n" not in t][:300]
+    for text, doc in zip(texts, proc.docs(texts), strict=True):
+        assert proc.segment(doc).tokens == proc.tokens(doc), text
+
+
 def test_processor_pickles_without_the_pipeline(proc):
     proc.lemma_string("warm up")  # builds the pipeline
     data = pickle.dumps(proc)

@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 from touchtext.errors import ModelError
@@ -186,3 +187,30 @@ def test_one_feature_pass_equals_the_fitted_column_transformer(shipped_model, la
     sentences = encoded.units[encoded.sentence_rows(k)]
     assert sentences.shape[0] == 3
     assert abs(sentences - words.transform(items[k].sentence_lemmas)).max() < 1e-6
+
+
+def test_stacked_touchpoint_scores_equal_predict_proba(shipped_model, labeled_corpus):
+    """All touchpoints scored in one product give exactly the one-vs-rest classifier's probabilities."""
+    model, _ = shipped_model
+    texts = [*cleaned_texts(labeled_corpus.head(100)), "", "Great!"]
+    X = model._encode(model._analyze(texts)).X
+    assert model._linear_touchpoints() is not None
+    assert np.array_equal(model._raw_proba(X), model.touchpoint_clf_.predict_proba(X))
+
+
+def test_mention_sentiments_equal_the_weighted_mean_of_their_units(shipped_model, labeled_corpus):
+    """Sentiments scored for all mentions at once equal each mention's own weighted mean, bit for bit."""
+    model, _ = shipped_model
+    texts = cleaned_texts(labeled_corpus.head(120))
+    encoded = model._encode(model._analyze(texts))
+    labels = [[0, 3], [5], [1, 2, 4], *([[j] for j in range(6)] * 20)][: len(texts)]
+    relevance = model._sentence_relevance(encoded)
+    scored = model._sentiments(encoded, relevance, labels)
+    classes = list(model.sentiment_clf_.classes_)
+    for k, item_labels in enumerate(labels):
+        inputs = model._sentiment_inputs(encoded, k, relevance[k], item_labels)
+        for (units, weights, idx), (sentiment, confidence, evidence, _) in zip(inputs, scored[k], strict=True):
+            w = np.asarray(weights)
+            block = model.sentiment_clf_.predict_proba(encoded.units[units])
+            combined = (block * w[:, None]).sum(axis=0) / w.sum()
+            assert (sentiment, confidence, evidence) == (classes[int(np.argmax(combined))], float(combined.max()), idx)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import spacy
 from spacy.attrs import IDX, LENGTH, ORTH
@@ -23,7 +23,7 @@ from spacy.tokens import Doc, Span
 
 from ._langid import detect_language
 
-__all__ = ["LanguageSettings", "Sentence", "TextProcessor", "detect_language"]
+__all__ = ["LanguageSettings", "Sentence", "SentenceTokens", "TextProcessor", "detect_language"]
 
 _NEGATION_CUES = frozenset(
     {
@@ -77,6 +77,19 @@ class Sentence:
     text: str
     start: int
     end: int
+
+
+class SentenceTokens(NamedTuple):
+    """The sentences of one text and their tokens, as flat lists (few objects for many texts)."""
+
+    tokens: list[str]  # every sentence's tokens, sentence after sentence
+    sizes: list[int]  # how many tokens each sentence has
+    spans: list[int]  # each sentence's start and end offsets: [start, end, start, end, ...]
+
+    def sentence(self, text: str, i: int) -> Sentence:
+        """Sentence `i` of `text`, the text these tokens were made from."""
+        start, end = self.spans[2 * i], self.spans[2 * i + 1]
+        return Sentence(text[start:end], start, end)
 
 
 def build_pipeline(settings: LanguageSettings) -> Language:
@@ -176,7 +189,7 @@ class TextProcessor:
         return [" ".join(self.tokens(doc)) for doc in self.docs(texts)]
 
     def _describe(self, orth_hash: int, vocab: Any) -> tuple[int, bool, bool, int, str]:
-        """What one word form does in `sentence_tokens`, cached per form: (boundary, is_space,
+        """What one word form does in `segment`, cached per form: (boundary, is_space,
         is_punct, kind, value). Boundary is 1 for a sentence-final mark, 2 for whitespace holding a line
         break, else 0; kind and value say how the word enters the token string (as `tokens`)."""
         lexeme = vocab[orth_hash]
@@ -198,30 +211,44 @@ class TextProcessor:
 
     def sentence_tokens(self, doc: Doc, text: str | None = None) -> list[tuple[Sentence, list[str]]]:
         """Non-empty sentences (offsets into the doc's text, whitespace trimmed) with their
-        tokens, as `tokens` makes them (negation scope ends with the sentence).
+        tokens, as `tokens` makes them (negation scope ends with the sentence); see `segment`.
+        Pass the doc's `text` when at hand (spaCy rebuilds `doc.text` token by token)."""
+        flat = self.segment(doc)
+        if text is None:
+            text = doc.text
+        out, end = [], 0
+        for i, size in enumerate(flat.sizes):
+            out.append((flat.sentence(text, i), flat.tokens[end : end + size]))
+            end += size
+        return out
+
+    def segment(self, doc: Doc) -> SentenceTokens:
+        """Non-empty sentences of a doc (whitespace trimmed) and their tokens, as `tokens` makes
+        them (negation scope ends with the sentence), in flat lists.
 
         Sentences follow spaCy's sentencizer rule (a sentence starts at the first token that is
         not punctuation after a sentence-final mark) and also start after every line break.
         One pass over token attribute arrays with one cached lookup per word form: no spaCy
-        Token objects are created. Pass the doc's `text` when at hand (spaCy rebuilds
-        `doc.text` token by token).
+        Token objects are created.
         """
-        if not len(doc):
-            return []
-        self.nlp  # noqa: B018 - ensure the lemma table is loaded
-        text = doc.text if text is None else text
-        vocab, window, forms = doc.vocab, self.settings.negation_window, self._forms
-        out: list[tuple[Sentence, list[str]]] = []
         tokens: list[str] = []
+        sizes: list[int] = []
+        spans: list[int] = []
+        if not len(doc):
+            return SentenceTokens(tokens, sizes, spans)
+        self.nlp  # noqa: B018 - ensure the lemma table is loaded
+        vocab, window, forms = doc.vocab, self.settings.negation_window, self._forms
+        append = tokens.append
         start = end = -1
-        scope = 0
+        first = scope = 0  # first: index in `tokens` of the open sentence's first token
         seen_final = line_break = False
-        for orth_hash, idx, length in doc.to_array([ORTH, IDX, LENGTH]).tolist():
+        for orth_hash, idx, length in zip(*doc.to_array([ORTH, IDX, LENGTH]).T.tolist(), strict=True):
             found = forms.get(orth_hash)
             boundary, is_space, is_punct, kind, value = found or self._describe(orth_hash, vocab)
             if start >= 0 and (line_break or (seen_final and not is_punct and boundary != 1)):
-                out.append((Sentence(text[start:end], start, end), tokens))
-                tokens, start, scope = [], -1, 0
+                spans += (start, end)
+                sizes.append(len(tokens) - first)
+                first, start, scope = len(tokens), -1, 0
                 seen_final = False
             line_break = boundary == 2
             if boundary == 1:
@@ -233,20 +260,21 @@ class TextProcessor:
             end = idx + length
             if kind == _WORD:
                 if scope > 0:
-                    tokens.append("not_" + value)
+                    append("not_" + value)
                     scope -= 1
                 else:
-                    tokens.append(value)
+                    append(value)
             elif kind == _NEGATE:
-                tokens.append(value)
+                append(value)
                 scope = window
             else:
                 scope = 0
                 if value:
-                    tokens.append(value)
+                    append(value)
         if start >= 0:
-            out.append((Sentence(text[start:end], start, end), tokens))
-        return out
+            spans += (start, end)
+            sizes.append(len(tokens) - first)
+        return SentenceTokens(tokens, sizes, spans)
 
     def content_lemmas(self, doc: Doc | Span) -> list[str]:
         """Lowercased lemmas of content words: no stop words, punctuation, numbers, URLs or

@@ -32,6 +32,7 @@ import joblib
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from scipy.special import expit
 from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
@@ -44,7 +45,7 @@ from . import schema
 from ._features import CachedTfidfVectorizer, SentenceNgrams
 from .errors import ModelError
 from .io import atomic_path, write_text
-from .language import LanguageSettings, Sentence, TextProcessor
+from .language import LanguageSettings, Sentence, SentenceTokens, TextProcessor
 
 __all__ = [
     "CARD_FILE",
@@ -177,15 +178,34 @@ def _drop_stop_words(features: ColumnTransformer) -> None:
             vectorizer.stop_words_ = set()
 
 
-@dataclass
+@dataclass(slots=True)
 class _Analyzed:
-    """A text after one spaCy pass: its token string (one sentence per line) and its
-    sentences with their token strings."""
+    """A text after one spaCy pass: its sentences and their tokens (flat, see `SentenceTokens`)."""
 
     text: str
-    lemmas: str
-    sentences: list[Sentence]
-    sentence_lemmas: list[str]
+    flat: SentenceTokens
+
+    @property
+    def n_sentences(self) -> int:
+        return len(self.flat.sizes)
+
+    @property
+    def sentences(self) -> list[Sentence]:
+        return [self.flat.sentence(self.text, i) for i in range(self.n_sentences)]
+
+    @property
+    def sentence_lemmas(self) -> list[str]:
+        """Each sentence's token string."""
+        tokens, out, end = self.flat.tokens, [], 0
+        for size in self.flat.sizes:
+            out.append(" ".join(tokens[end : end + size]))
+            end += size
+        return out
+
+    @property
+    def lemmas(self) -> str:
+        """The token string of the text, one sentence per line (what the word features see)."""
+        return "\n".join(lemmas for lemmas in self.sentence_lemmas if lemmas)
 
 
 @dataclass
@@ -305,20 +325,11 @@ class TouchpointModel(BaseEstimator):
 
     # -- analysis -------------------------------------------------------------------------
     def _analyze(self, texts: Sequence[str]) -> list[_Analyzed]:
-        out = []
-        proc = self.processor
-        for text, doc in zip(texts, proc.docs(texts), strict=True):
-            pairs = proc.sentence_tokens(doc, text if isinstance(text, str) else "")
-            sentence_lemmas = [" ".join(tokens) for _, tokens in pairs]
-            out.append(
-                _Analyzed(
-                    text=text if isinstance(text, str) else "",
-                    lemmas="\n".join(lemmas for lemmas in sentence_lemmas if lemmas),
-                    sentences=[sentence for sentence, _ in pairs],
-                    sentence_lemmas=sentence_lemmas,
-                )
-            )
-        return out
+        segment = self.processor.segment
+        return [
+            _Analyzed(text if isinstance(text, str) else "", segment(doc))
+            for text, doc in zip(texts, self.processor.docs(texts), strict=True)
+        ]
 
     @staticmethod
     def _frame(lemmas: Sequence[str], texts: Sequence[str]) -> pd.DataFrame:
@@ -332,9 +343,14 @@ class TouchpointModel(BaseEstimator):
         """
         transformers = dict(self.features_.named_transformers_)
         words: CachedTfidfVectorizer = transformers["words"]
-        sizes = np.array([len(a.sentence_lemmas) for a in items], dtype=np.int64)
+        sizes = np.array([a.n_sentences for a in items], dtype=np.int64)
         first = np.concatenate([[0], np.cumsum(sizes)]) + len(items)
-        sentence_counts = words.counts([lemmas for a in items for lemmas in a.sentence_lemmas])
+        tokens: list[str] = []
+        token_sizes: list[int] = []
+        for a in items:
+            tokens += a.flat.tokens
+            token_sizes += a.flat.sizes
+        sentence_counts = words.sentence_counts(tokens, token_sizes)
         owners = np.repeat(np.arange(len(items)), sizes)
         to_items = sparse.csr_matrix(
             (np.ones(len(owners), dtype=sentence_counts.dtype), (owners, np.arange(len(owners)))),
@@ -353,7 +369,7 @@ class TouchpointModel(BaseEstimator):
     def __getstate__(self) -> dict[str, Any]:
         """Pickle without caches (spaCy pipeline, feature names, relevance weights): rebuilt on use."""
         state = dict(super().__getstate__())
-        for cache in ("_processor", "_names", "_word_weights", "oof_proba_", "oof_rows_"):
+        for cache in ("_processor", "_names", "_word_weights", "_linear", "oof_proba_", "oof_rows_"):
             state.pop(cache, None)
         return state
 
@@ -373,9 +389,36 @@ class TouchpointModel(BaseEstimator):
         return self._raw_proba(self.features_.transform(self._frame(*zip(*chosen, strict=True))))
 
     def _raw_proba(self, X: Any) -> np.ndarray:
-        """Uncalibrated probability of each touchpoint (a one-touchpoint taxonomy is a binary problem)."""
+        """Uncalibrated probability of each touchpoint (a one-touchpoint taxonomy is a binary problem).
+
+        When every touchpoint has a logistic regression, all are scored in one product with
+        their stacked coefficients: the same arithmetic as `predict_proba`, which scores (and
+        converts `X` to float64) once per touchpoint.
+        """
+        linear = self._linear_touchpoints()
+        if linear is not None:
+            weights, intercepts = linear
+            return expit(np.asarray(X @ weights) + intercepts)  # type: ignore[no-any-return]
         proba = np.asarray(self.touchpoint_clf_.predict_proba(X))
         return proba[:, -len(self.touchpoint_ids) :]
+
+    def _linear_touchpoints(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Stacked coefficients (n_features x n_labels) and intercepts of the touchpoint
+        classifier, or None when it is not one binary logistic regression per touchpoint."""
+        if getattr(self, "_linear", None) is None:
+            clf = self.touchpoint_clf_
+            estimators = getattr(clf, "estimators_", [])
+            linear = (
+                getattr(clf, "multilabel_", False)
+                and len(estimators) == len(self.touchpoint_ids)
+                and all(isinstance(e, LogisticRegression) and e.coef_.shape[0] == 1 for e in estimators)
+            )
+            self._linear = (
+                (np.column_stack([e.coef_[0] for e in estimators]), np.array([e.intercept_[0] for e in estimators]))
+                if linear
+                else ()
+            )
+        return self._linear or None
 
     def _relevance_weights(self) -> tuple[np.ndarray, np.ndarray]:
         """Word-feature coefficients (n_words x n_labels) and intercepts of the touchpoint classifier."""
@@ -397,16 +440,16 @@ class TouchpointModel(BaseEstimator):
         whatever its score) get uniform relevance without being scored.
         """
         n_labels, items = len(self.touchpoint_ids), encoded.items
-        scored = [(needed is None or needed[k]) and len(a.sentences) > 1 for k, a in enumerate(items)]
+        scored = [(needed is None or needed[k]) and a.n_sentences > 1 for k, a in enumerate(items)]
         rows = [encoded.sentence_rows(k) for k, s in enumerate(scored) if s]
         proba = self._touchpoint_proba(encoded, np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64))
         out, pos = [], 0
         for a, s in zip(items, scored, strict=True):
             if s:
-                out.append(proba[pos : pos + len(a.sentences)])
-                pos += len(a.sentences)
+                out.append(proba[pos : pos + a.n_sentences])
+                pos += a.n_sentences
             else:
-                out.append(np.ones((len(a.sentences), n_labels)))
+                out.append(np.ones((a.n_sentences, n_labels)))
         return out
 
     def _evidence(self, relevance: np.ndarray, label: int) -> list[tuple[int, float]]:
@@ -431,7 +474,7 @@ class TouchpointModel(BaseEstimator):
         for label in labels:
             evidence = self._evidence(relevance, label)
             idx = [i for i, _ in evidence]
-            if whole or len(encoded.items[k].sentences) <= 1:
+            if whole or encoded.items[k].n_sentences <= 1:
                 units, weights = [k], [1.0]
             else:
                 units = [first + i for i in idx]
@@ -467,6 +510,8 @@ class TouchpointModel(BaseEstimator):
         if unknown:
             raise ModelError(f"Labels {', '.join(unknown)} are not in the model's touchpoints {self.touchpoint_ids}.")
         s = self.settings_
+        for cache in ("_names", "_word_weights", "_linear"):  # derived from a previous fit
+            self.__dict__.pop(cache, None)
         all_items = self._analyze(texts)
         known = [k for k, item in enumerate(labels) if item is not None]
         items = [all_items[k] for k in known]
@@ -608,28 +653,43 @@ class TouchpointModel(BaseEstimator):
         them: a mention's sentiment is the argmax of its units' class probabilities averaged with
         relevance weights; a lone touchpoint reads the whole item (one unit).
         """
-        plans: list[tuple[int, np.ndarray, list[int]]] = []
+        starts: list[int] = []
+        evidence: list[list[int]] = []
         unit_rows: list[int] = []
+        unit_weights: list[float] = []
         for k, (rel, item_labels) in enumerate(zip(relevance, labels, strict=True)):
             for units, weights, idx in self._sentiment_inputs(encoded, k, rel, item_labels):
-                plans.append((len(unit_rows), np.asarray(weights), idx))
+                starts.append(len(unit_rows))
+                evidence.append(idx)
                 unit_rows.extend(units)
+                unit_weights.extend(weights)
         if not unit_rows:
             return [[] for _ in labels]
         unit_proba = self.sentiment_clf_.predict_proba(encoded.units[unit_rows])
         classes = [str(c) for c in self.sentiment_clf_.classes_]
+        unit_classes = [classes[u] for u in np.argmax(unit_proba, axis=1).tolist()]
+        # Each mention's weighted mean of its units' probabilities, computed for all mentions with
+        # the same number of units at once: numpy sums along an axis the same way for one block or a stack of them.
+        w = np.asarray(unit_weights)
+        weighted = unit_proba * w[:, None]
+        sizes = np.diff(starts, append=len(unit_rows))
+        combined = np.empty((len(starts), unit_proba.shape[1]))
+        for size in np.unique(sizes).tolist():
+            same = np.flatnonzero(sizes == size)
+            rows = np.asarray(starts)[same, None] + np.arange(size)
+            combined[same] = weighted[rows].sum(axis=1) / w[rows].sum(axis=1)[:, None]
+        ends = [*starts[1:], len(unit_rows)]
+        best = np.argmax(combined, axis=1).tolist()
+        confidence = combined[np.arange(len(best)), best].tolist()
         out: list[list[tuple[str, float, list[int], list[str]]]] = []
-        plan_iter = iter(plans)
+        m = 0
         for item_labels in labels:
             scored = []
             for _ in item_labels:
-                start, unit_weights, idx = next(plan_iter)
-                block = unit_proba[start : start + len(unit_weights)]
-                combined = (block * unit_weights[:, None]).sum(axis=0) / unit_weights.sum()
-                k = int(np.argmax(combined))
-                per_unit = [classes[int(u)] for u in np.argmax(block, axis=1)]
-                moods = per_unit if len(per_unit) == len(idx) else [classes[k]] * len(idx)
-                scored.append((classes[k], float(combined[k]), idx, moods))
+                idx, sentiment = evidence[m], classes[best[m]]
+                own = unit_classes[starts[m] : ends[m]]
+                scored.append((sentiment, confidence[m], idx, own if len(own) == len(idx) else [sentiment] * len(idx)))
+                m += 1
             out.append(scored)
         return out
 
@@ -694,7 +754,7 @@ class TouchpointModel(BaseEstimator):
                     confidence=float(p[label]),
                     sentiment=sentiment,
                     sentiment_confidence=confidence,
-                    evidence=tuple(item.sentences[i] for i in idx),
+                    evidence=tuple(item.flat.sentence(item.text, i) for i in idx),
                     evidence_sentiments=tuple(moods),
                 )
                 for label, (sentiment, confidence, idx, moods) in zip(item_labels, item_sentiments, strict=True)
