@@ -282,7 +282,9 @@ def test_quick_tests_only_skip_texts_the_regexes_would_not_change(text):
         assert cleaning._RATING.search(rating_text) is None and rating is None
 
 
-@pytest.mark.parametrize("path", ["data/samples/reviews.csv", "data/samples/tickets.jsonl", "data/samples/transcripts.jsonl"])
+@pytest.mark.parametrize(
+    "path", ["data/samples/reviews.csv", "data/samples/tickets.jsonl", "data/samples/transcripts.jsonl"]
+)
 def test_a_source_rule_tells_kinds_as_row_sources_does_and_applies_to_later_chunks(path):
     from touchtext.cleaning import row_sources, source_rule
     from touchtext.io import read_table

@@ -392,7 +392,9 @@ def test_incremental_classifies_only_the_new_rows(db_url, tmp_path, small_model_
     result = run_to_db(new, db_url, model=small_model_dir, incremental=True, batch_size=7)
     counts = result.database
     assert (counts.classified, counts.inserted, counts.already_stored, counts.batches) == (20, 20, 40, 3)
-    assert result.classified["review_id"].tolist() == table["review_id"].tolist()[40:]
+    stored_now = _query(db_url, f"SELECT item_id FROM touchtext_items WHERE run_id = {counts.run_id}")
+    assert sorted(stored_now["item_id"]) == sorted(table["review_id"].tolist()[40:])
+    assert result.stats.rows == 20  # only the new rows were classified
     runs = database.read_runs(db_url)
     assert runs["mode"].tolist() == ["all", "incremental"]
     assert runs["classified"].tolist() == [40, 20]

@@ -177,3 +177,153 @@ def test_an_interrupted_run_leaves_no_partial_file(shipped_model, messy_reviews,
     assert (out_dir / "report.html").read_text(encoding="utf-8") == "<p>yesterday's report</p>"
     classified = pd.read_csv(out_dir / "classified.csv", dtype=str, keep_default_na=False)
     assert classified["review_id"].tolist() == ["a1", "a2", "a3", "a4", "a5", "a6"]  # written whole before the stop
+
+
+# -- streaming ---------------------------------------------------------------------------------
+ROW_FILES = ("classified.csv", "mentions.csv", "sentences.csv", "errors.csv")
+
+
+@pytest.fixture(scope="module")
+def sample_with_a_broken_record(tmp_path_factory):
+    """The shipped review sample with one unparseable record in the middle."""
+    from pathlib import Path
+
+    lines = Path("data/samples/reviews.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    path = tmp_path_factory.mktemp("stream") / "reviews.csv"
+    path.write_text("".join([*lines[:150], 'R-BROKEN,2026-02-01,Leeds,Google,2,,"unclosed quote\n', *lines[150:]]),
+                    encoding="utf-8")  # fmt: skip
+    return path
+
+
+@pytest.fixture(scope="module")
+def whole_file_run(shipped_model, sample_with_a_broken_record, tmp_path_factory):
+    out = tmp_path_factory.mktemp("whole")
+    return run(sample_with_a_broken_record, out, model=shipped_model[0], jobs=1, chunk_rows=1_000_000), out
+
+
+@pytest.mark.parametrize(("jobs", "chunk_rows"), [(1, 1), (1, 37), (2, 29)])
+def test_a_streamed_run_writes_exactly_what_a_whole_file_run_writes(
+    shipped_model, sample_with_a_broken_record, whole_file_run, tmp_path, jobs, chunk_rows
+):
+    whole, whole_dir = whole_file_run
+    result = run(sample_with_a_broken_record, tmp_path, model=shipped_model[0], jobs=jobs, chunk_rows=chunk_rows)
+    for name in (*ROW_FILES, "summary.csv", "summary.json", "summary.md"):
+        assert (tmp_path / name).read_bytes() == (whole_dir / name).read_bytes(), name
+    assert result.stats.rows == whole.stats.rows == len(pd.read_csv(whole_dir / "classified.csv"))
+    assert result.stats.status == whole.stats.status and whole.stats.status["parse_error"] == 1
+    assert result.stats.unparsed_lines == whole.stats.unparsed_lines == (151,)
+    assert result.classified["row_id"].tolist() == list(range(1, whole.stats.rows + 1))
+
+
+def test_a_single_chunk_input_is_classified_in_this_process(shipped_model, messy_reviews, tmp_path, monkeypatch):
+    import touchtext.pipeline as pipeline
+
+    used = []
+    real = pipeline.ordered_map
+
+    def spy(*args, **kwargs):
+        used.append(kwargs["jobs"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "ordered_map", spy)
+    run(messy_reviews, tmp_path, model=shipped_model[0], jobs=4)
+    assert used == [1]  # no worker processes to start for six rows
+
+
+def test_an_export_without_rows_is_refused_and_nothing_is_written(shipped_model, tmp_path):
+    from touchtext.errors import InputError
+
+    p = tmp_path / "empty.csv"
+    p.write_text("review_id,review_text\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"header row .* but no data rows"):
+        run(p, tmp_path / "out", model=shipped_model[0], chunk_rows=10)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_failing_chunk_leaves_the_previous_outputs_in_place(shipped_model, sample_with_a_broken_record, tmp_path,
+                                                              monkeypatch):  # fmt: skip
+    import touchtext.pipeline as pipeline
+
+    (tmp_path / "classified.csv").write_text("yesterday\n", encoding="utf-8")
+    real = pipeline._process_chunk
+
+    def fail_on_third(plan, chunk):
+        if chunk.index == 2:
+            raise RuntimeError("disk on fire")
+        return real(plan, chunk)
+
+    monkeypatch.setattr(pipeline, "_process_chunk", fail_on_third)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        run(sample_with_a_broken_record, tmp_path, model=shipped_model[0], jobs=1, chunk_rows=50)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["classified.csv"]  # no temporary files either
+    assert (tmp_path / "classified.csv").read_text(encoding="utf-8") == "yesterday\n"
+
+
+def test_classify_file_streams_and_reports_what_it_did(shipped_model, sample_with_a_broken_record, whole_file_run,
+                                                       tmp_path):  # fmt: skip
+    from touchtext.pipeline import classify_file
+
+    stats = classify_file(sample_with_a_broken_record, tmp_path / "c.csv", model=shipped_model[0], chunk_rows=100,
+                          jobs=1, sentences_file=tmp_path / "s.csv", errors_file=tmp_path / "e.csv")  # fmt: skip
+    _, whole_dir = whole_file_run
+    assert (tmp_path / "c.csv").read_bytes() == (whole_dir / "classified.csv").read_bytes()
+    assert (tmp_path / "s.csv").read_bytes() == (whole_dir / "sentences.csv").read_bytes()
+    assert (tmp_path / "e.csv").read_bytes() == (whole_dir / "errors.csv").read_bytes()
+    assert stats.rows == whole_file_run[0].stats.rows and stats.status["parse_error"] == 1
+    assert stats.needs_review == int(pd.read_csv(tmp_path / "c.csv")["needs_review"].sum())
+
+
+@pytest.fixture(scope="module")
+def long_export(tmp_path_factory):
+    """4,080 reviews (the sample twelve times over, with fresh ids): long enough to stop midway."""
+    sample = pd.read_csv("data/samples/reviews.csv", dtype=str, keep_default_na=False)
+    copies = pd.concat([sample] * 12, ignore_index=True)
+    copies["review_id"] = [f"L-{i:05d}" for i in range(len(copies))]
+    path = tmp_path_factory.mktemp("long") / "long.csv"
+    copies.to_csv(path, index=False)
+    return path
+
+
+def _start_run(export, out_dir):
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "touchtext", "run", str(export), "--out", str(out_dir), "--jobs", "2",
+               "--chunk-rows", "200", "--quiet"]  # fmt: skip
+    return subprocess.Popen(command, start_new_session=True, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_temporary_rows(out_dir, proc, timeout=120.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        partial = [p for p in out_dir.glob(".classified.csv.*") if p.stat().st_size > 50_000]
+        if partial:
+            return partial[0]
+        assert proc.poll() is None, proc.stderr.read()
+        time.sleep(0.05)
+    raise AssertionError("the run never started writing")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signal_name", ["SIGKILL", "SIGINT"])
+def test_a_killed_or_interrupted_run_leaves_no_half_written_file(long_export, tmp_path, signal_name):
+    import os
+    import signal
+
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    (out_dir / "classified.csv").write_text("yesterday's rows\n", encoding="utf-8")
+    proc = _start_run(long_export, out_dir)
+    _wait_for_temporary_rows(out_dir, proc)
+    os.killpg(proc.pid, getattr(signal, signal_name))  # the whole process group, as a terminal's Ctrl-C does
+    code = proc.wait(timeout=120)
+    assert (out_dir / "classified.csv").read_text(encoding="utf-8") == "yesterday's rows\n"
+    assert not [name for name in OUTPUT_FILES if name != "classified.csv" and (out_dir / name).exists()]
+    if signal_name == "SIGINT":
+        assert code == 130
+        assert "interrupted" in proc.stderr.read()
+        assert not list(out_dir.glob(".*.tmp"))  # discarded, not left behind
+    else:
+        assert code == -signal.SIGKILL  # hidden .tmp files may remain; the next run ignores them

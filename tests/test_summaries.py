@@ -1,9 +1,15 @@
+import functools
 import json
+import pickle
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from touchtext import schema
+from touchtext._phrases import PhraseLemmas
 from touchtext.errors import InputError
+from touchtext.language import TextProcessor
 from touchtext.summaries import (
     SummaryCounts,
     alerts,
@@ -243,3 +249,147 @@ def test_counts_made_with_different_choices_do_not_merge(classified, taxonomy):
     b = SummaryCounts.from_classified(classified.assign(location="x"), taxonomy=taxonomy, segments=("location",))
     with pytest.raises(InputError, match="same taxonomy, date column, score column and segments"):
         a.merge(b)
+
+
+# -- chunk safety: counting chunks apart and merging them gives the tables of the whole ---------
+def _assert_same_tables(got, want):
+    assert (got.items, got.status_counts, got.period) == (want.items, want.status_counts, want.period)
+    assert (got.date_column, got.score_column) == (want.date_column, want.score_column)
+    for name in ("summary", "trend", "quotes", "cooccurrence", "phrases"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name))
+    pd.testing.assert_frame_equal(got.drivers, want.drivers, check_exact=False, rtol=1e-9)  # float sums
+    assert got.rollups.keys() == want.rollups.keys()
+    for by, table in want.rollups.items():
+        pd.testing.assert_frame_equal(got.rollups[by], table)
+
+
+@pytest.fixture(scope="module")
+def awkward(classified_sample):
+    """The classified sample plus rows that chunking tends to break: undated rows, rows without
+    mentions, parse errors, and 40 complaints whose quote scores tie exactly (more than a pool holds)."""
+    base = classified_sample.copy()
+    n = len(base)
+    undated = base.head(30).assign(date=None)
+    unclear = base.head(20).assign(status="unclear", mentions="[]")
+    broken = base.head(15).assign(status="parse_error", mentions="", date=None, rating=None, location=None)
+    ties = base.head(40).assign(
+        status="ok",
+        mentions=[json.dumps([_mention("billing", "negative", conf=0.5, sconf=0.5, text=f"charged {w} twice")])
+                  for w in ["again", "today", "badly", "wrongly"] * 10],
+    )  # fmt: skip
+    extra = pd.concat([undated, unclear, broken, ties], ignore_index=True)
+    extra["row_id"] = range(n + 1, n + 1 + len(extra))
+    return pd.concat([base, extra], ignore_index=True)
+
+
+OPTIONS = {"segments": ("location", "channel")}
+
+
+def _count(df, taxonomy, **columns):
+    return SummaryCounts.from_classified(df, taxonomy=taxonomy, **OPTIONS, **columns)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_chunks_merged_in_any_order_give_the_tables_of_the_whole(awkward, taxonomy, seed):
+    rng = np.random.default_rng(seed)
+    whole = _count(awkward, taxonomy)
+    columns = {"date_column": whole.date_column, "score_column": whole.score_column}
+    k = int(rng.integers(1, 8))
+    chunk_of = rng.integers(0, k, len(awkward)) if seed % 2 else np.sort(rng.integers(0, k, len(awkward)))
+    parts = [_count(awkward[chunk_of == c], taxonomy, **columns) for c in range(k)]
+    rng.shuffle(parts)
+    merged = functools.reduce(lambda a, b: a + b, parts)
+    _assert_same_tables(merged.finalize(), whole.finalize())
+    assert merged.quote_pool == whole.quote_pool and merged.grams == whole.grams
+
+
+def test_awkward_chunks_merge_exactly(awkward, taxonomy):
+    """A chunk of only parse errors, one with no dated rows, one with no mentions and an empty one."""
+    whole = _count(awkward, taxonomy)
+    columns = {"date_column": whole.date_column, "score_column": whole.score_column}
+    broken = awkward["status"] == "parse_error"
+    undated = awkward["date"].isna() & ~broken
+    silent = awkward["mentions"].isin(["[]", ""]) & ~broken & ~undated
+    rest = ~(broken | undated | silent)
+    chunks = [awkward[broken], awkward[undated], awkward[silent], awkward.iloc[:0], awkward[rest]]
+    parts = [_count(chunk, taxonomy, **columns) for chunk in chunks]
+    assert parts[0].analysed == 0 and not parts[0].sentiment and not parts[1].day_items and not parts[2].sentiment
+    forward = functools.reduce(lambda a, b: a + b, parts)
+    backward = functools.reduce(lambda a, b: a + b, parts[::-1])
+    _assert_same_tables(forward.finalize(), whole.finalize())
+    _assert_same_tables(backward.finalize(), whole.finalize())
+
+
+def test_tied_quotes_are_chosen_the_same_whatever_the_chunks(awkward, taxonomy):
+    """40 equal scores compete for 25 pool places: the earliest rows win, then the text decides."""
+    tied = awkward[awkward["mentions"].str.contains('"charged ', regex=False)]
+    counts = _count(tied, taxonomy)
+    whole = counts.quote_pool[("billing", "negative")]
+    assert len(whole) == 25 and [c[2] for c in whole] == sorted(c[2] for c in whole)
+    columns = {"date_column": counts.date_column, "score_column": counts.score_column}
+    backwards = [_count(tied.iloc[i : i + 7], taxonomy, **columns) for i in reversed(range(0, len(tied), 7))]
+    merged = functools.reduce(lambda a, b: a + b, backwards).quote_pool[("billing", "negative")]
+    assert merged == whole
+
+
+def test_counts_survive_pickling(awkward, taxonomy):
+    """Chunk counts are pickled back from worker processes."""
+    counts = _count(awkward, taxonomy)
+    restored = pickle.loads(pickle.dumps(counts))
+    _assert_same_tables(restored.finalize(), counts.finalize())
+    _assert_same_tables((restored + restored).finalize(), (counts + counts).finalize())
+
+
+def test_a_given_mention_table_is_used_as_is(awkward, taxonomy):
+    table = mentions(awkward)
+    given = _count(awkward, taxonomy, mention_table=table)
+    _assert_same_tables(given.finalize(), _count(awkward, taxonomy).finalize())
+    with pytest.raises(InputError, match=r"mention table names row_id 1, which is not in the classified rows"):
+        _count(awkward[awkward["row_id"] > 1], taxonomy, mention_table=table)
+    with pytest.raises(InputError, match=r"mention table lacks column\(s\) evidence"):
+        _count(awkward, taxonomy, mention_table=table.drop(columns=["evidence"]))
+
+
+def test_mentions_equal_the_schema_decoder(awkward):
+    odd = pd.DataFrame({
+        "row_id": ["a", "b", "c", "d"],
+        "mentions": [json.dumps([{"touchpoint": "parking", "sentiment": "negative", "confidence": 1,
+                                  "sentiment_confidence": "0.5", "evidence": []}]), None, "  ", "[]"],
+    })  # fmt: skip
+    for df in (awkward, odd, awkward.iloc[:0], awkward[awkward["status"] == "parse_error"]):
+        pd.testing.assert_frame_equal(mentions(df), schema.mention_table(df))
+    bad = odd.assign(mentions=["[", None, None, None])
+    with pytest.raises(InputError, match=r"Row a: the 'mentions' cell is not valid JSON"):
+        mentions(bad)
+
+
+# -- phrase lemmas: the fast path agrees with TextProcessor.content_lemmas ----------------------
+TRICKY = [
+    "The car park was closed again!",
+    "Don't book: the hotel's Wi-Fi didn't work and I couldn't cancel.",
+    "Call me on [PHONE] or [EMAIL], see www.example.com or https://x.co/a?b=1 [Note] kept",
+    "Paid £19.99 on 3 Feb. for 2 nights at 5pm, ref SG-10442, one room, first floor",
+    "gonna complain, cannot wait, check-in/out was slow...OK. SaaS. e.g. U.K.",
+    "Rooms weren't cleaned; the staff were rude, NOT helpful, never again",
+]
+
+
+@pytest.fixture(scope="module")
+def processor():
+    return TextProcessor()
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_phrase_lemmas_match_content_lemmas(processor, text):
+    expected = processor.content_lemmas(next(iter(processor.docs([text]))))
+    assert PhraseLemmas(processor).lemmas(text) == expected
+
+
+def test_phrase_lemmas_match_on_real_evidence(processor, classified_sample):
+    texts = mentions(classified_sample)["evidence"].drop_duplicates().tolist()
+    fast = PhraseLemmas(processor)
+    same = [
+        fast.lemmas(t) == processor.content_lemmas(doc) for t, doc in zip(texts, processor.docs(texts), strict=True)
+    ]
+    assert sum(same) / len(same) >= 0.99
+    assert PhraseLemmas(processor).grams("car park closed") == ["car", "park", "close", "car park", "park close"]

@@ -3,7 +3,8 @@
 Exit codes: 0 success; 2 a problem with the input, labels or options (one line on stderr);
 1 an unexpected error (rerun with --debug for the traceback); 3 `run --alert` found a rise in
 complaints; 4 `retrain` kept the current model (the candidate failed the promotion gate);
-5 the model registry stayed locked by another job for longer than --lock-timeout.
+5 the model registry stayed locked by another job for longer than --lock-timeout; 130
+interrupted (Ctrl-C): files being written are discarded, earlier outputs stay as they were.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +28,8 @@ from .errors import TouchtextError
 
 if TYPE_CHECKING:
     from .cleaning import CleaningSettings
-    from .pipeline import RunResult
+    from .pipeline import RunResult, StreamStats
+    from .progress import Progress
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -35,6 +37,7 @@ EXIT_USER_ERROR = 2
 EXIT_ALERT = 3  # `run --alert` found a significant rise in complaints
 EXIT_KEPT_CURRENT = 4  # `retrain` kept the current model: the candidate failed the gate, or no new data
 EXIT_LOCKED = 5  # another job held the model registry lock for longer than --lock-timeout
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report a SIGINT
 
 _path_in = click.Path(path_type=Path)
 
@@ -93,15 +96,13 @@ def _input_options(command: Callable[..., None]) -> Callable[..., None]:
     )(command)
 
 
-def _warn_unparsed(classified_or_cleaned: Any, column: str, errors_file: Path | None) -> None:
+def _warn_unparsed(lines: Sequence[int | str], errors_file: Path | None) -> None:
     """One stderr line when rows could not be parsed (they are kept, with status parse_error)."""
-    bad = classified_or_cleaned[classified_or_cleaned[column] == "parse_error"]
-    if bad.empty:
+    if not lines:
         return
-    lines = ", ".join(note.split(":")[0].removeprefix("line ") for note in bad["clean_notes"].head(10))
-    more = ", ..." if len(bad) > 10 else ""
+    shown = ", ".join(str(line) for line in lines[:10]) + (", ..." if len(lines) > 10 else "")
     where = f"; details in {errors_file}" if errors_file else ""
-    click.echo(f"touchtext: warning: {len(bad)} row(s) could not be parsed (line {lines}{more}); they are kept "
+    click.echo(f"touchtext: warning: {len(lines)} row(s) could not be parsed (line {shown}); they are kept "
                f"with status parse_error{where} (--strict stops instead)", err=True)  # fmt: skip
 
 
@@ -121,6 +122,30 @@ def _summary_options(command: Callable[..., None]) -> Callable[..., None]:
     ):  # fmt: skip
         command = option(command)
     return command
+
+
+def _streaming_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--jobs and --chunk-rows, shared by run and classify."""
+    command = click.option(
+        "--chunk-rows", type=int, default=10_000, show_default=True, help="Rows read and classified at a time."
+    )(command)
+    return click.option("--jobs", type=int, help="Processes classifying chunks in parallel (default: every core).")(
+        command
+    )
+
+
+def _progress(quiet: bool) -> Progress:
+    """A progress bar on a terminal, plain log lines otherwise, nothing with --quiet."""
+    from .progress import make_progress
+
+    return make_progress("quiet" if quiet else "auto")
+
+
+def _check_jobs(jobs: int | None) -> None:
+    if jobs is not None and jobs < 1:
+        raise click.BadParameter(
+            f"must be at least 1 (got {jobs}); leave it out to use every core.", param_hint="--jobs"
+        )
 
 
 def _report_alerts(result: RunResult) -> None:
@@ -176,7 +201,8 @@ def clean_command(
     table = read_table(input_path, sheet=sheet, strict=strict)
     cleaned = clean(table, text_column=text_col, source=source, settings=settings)  # type: ignore[arg-type]
     write_csv(cleaned, out_file)
-    _warn_unparsed(cleaned, "clean_status", None)
+    bad_notes = cleaned.loc[cleaned["clean_status"] == "parse_error", "clean_notes"]
+    _warn_unparsed([note.split(":")[0].removeprefix("line ") for note in bad_notes], None)
     counts = cleaned["clean_status"].value_counts()
     click.echo(f"Cleaned {len(cleaned)} rows ({', '.join(f'{k} {v}' for k, v in counts.items())}) -> {out_file}")
     if turns_file:
@@ -217,6 +243,19 @@ def _database_options(command: Callable[..., None]) -> Callable[..., None]:
 @_cleaning_options
 @_input_options
 @_database_options
+@_streaming_options
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: processes on this machine; dask: a Dask cluster (pip install 'touchtext[dask]').",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="With --engine dask: an existing cluster's scheduler, e.g. tcp://host:8786 (default: a local cluster).",
+)
 def run_command(
     input_path: Path,
     out_dir: Path | None,
@@ -240,8 +279,15 @@ def run_command(
     incremental: bool,
     reclassify: bool,
     batch_size: int | None,
+    jobs: int | None,
+    chunk_rows: int,
+    engine: str,
+    scheduler: str | None,
 ) -> None:
     """Clean, classify and summarize a feedback export; write the results to --out and/or --to-db.
+
+    The export is streamed in chunks over every core (--jobs), with a progress bar on a terminal;
+    --engine dask runs it on a Dask cluster and writes the rows as Parquet.
 
     Example: touchtext run data/samples/reviews.csv --out out/ --to-db sqlite:///touchtext.db
     """
@@ -251,9 +297,22 @@ def run_command(
                                       ("--reclassify", reclassify), ("--batch-size", batch_size)) if value]  # fmt: skip
     if to_db is None and given:
         raise click.UsageError(f"{', '.join(given)} can only be used with --to-db URL.")
+    if scheduler is not None and engine != "dask":
+        raise click.UsageError("--scheduler ADDRESS can only be used with --engine dask.")
+    if engine == "dask":
+        for wrong, why in ((to_db is not None, "--to-db is not supported with --engine dask yet; store results "
+                                               "in a database with --engine local"),
+                           (sheet is not None, "--engine dask does not read Excel (--sheet); export the sheet as "
+                                               "CSV, or use --engine local")):  # fmt: skip
+            if wrong:
+                raise click.UsageError(why + ".")
+    _check_jobs(jobs)
     started = time.perf_counter()
     settings = _cleaning_settings(clean_config, keep_pii)
     common: dict[str, Any] = dict(
+        jobs=jobs,
+        chunk_rows=chunk_rows,
+        progress=_progress(quiet),
         text_column=text_col,
         model=_trusted_model(model_dir, trust_model),
         source=source,
@@ -264,25 +323,33 @@ def run_command(
         segments=segments,
         alert=alert,
     )
-    if to_db is not None:
+    if engine == "dask":
+        from .dask_engine import run_dask
+
+        if out_dir is None:
+            raise click.UsageError("--engine dask needs --out DIR.")
+        del common["jobs"], common["chunk_rows"]
+        result = run_dask(input_path, out_dir, scheduler=scheduler, workers=jobs, partition_rows=chunk_rows,
+                          **common)  # fmt: skip
+    elif to_db is not None:
         db_options: dict[str, Any] = {"batch_size": batch_size} if batch_size is not None else {}
         result = run_to_db(input_path, to_db, out_dir=out_dir, id_column=id_col, incremental=incremental,
                            reclassify=reclassify, sheet=sheet, strict=strict, **db_options, **common)  # fmt: skip
-        _warn_unparsed(result.classified, "status", result.outputs.get("errors.csv"))
     elif out_dir is not None:
         result = run(input_path, out_dir, sheet=sheet, strict=strict, **common)
-        _warn_unparsed(result.classified, "status", result.outputs.get("errors.csv"))
     else:
         raise click.UsageError("Give --out DIR, --to-db URL, or both.")
+    assert result.stats is not None  # runs always report what they did
+    _warn_unparsed(result.stats.unparsed_lines, result.outputs.get("errors.csv"))
     if not quiet:
-        _print_run(result, time.perf_counter() - started, top)
+        _print_run(result, result.stats, time.perf_counter() - started, top)
     _report_alerts(result)
 
 
-def _print_run(result: RunResult, seconds: float, top: int) -> None:
-    counts = result.classified["status"].value_counts()
-    status = ", ".join(f"{k} {v}" for k, v in counts.items())
-    click.echo(f"Classified {len(result.classified)} rows{f' ({status})' if status else ''} in {seconds:.1f} s.\n")
+def _print_run(result: RunResult, stats: StreamStats, seconds: float, top: int) -> None:
+    ranked = sorted(stats.status.items(), key=lambda kv: -kv[1])
+    status = ", ".join(f"{k} {v}" for k, v in ranked)
+    click.echo(f"Classified {stats.rows} rows{f' ({status})' if status else ''} in {seconds:.1f} s.\n")
     click.echo(result.terminal_table(top=top))
     if result.outputs:
         click.echo("\nWrote " + ", ".join(str(p) for p in result.outputs.values()))
@@ -300,8 +367,10 @@ def _print_run(result: RunResult, seconds: float, top: int) -> None:
               help="Also write one row per sentence that speaks of a touchpoint to this CSV.")  # fmt: skip
 @click.option("--errors", "errors_file", type=_path_in,
               help="Also write the rows that could not be parsed (line, problem, excerpt) to this CSV.")  # fmt: skip
+@click.option("--quiet", is_flag=True, help="Print nothing on success (no progress either).")
 @_cleaning_options
 @_input_options
+@_streaming_options
 def classify_command(
     input_path: Path,
     out_file: Path,
@@ -316,6 +385,9 @@ def classify_command(
     clean_config: Path | None,
     sheet: str | None,
     strict: bool,
+    quiet: bool,
+    jobs: int | None,
+    chunk_rows: int,
 ) -> None:
     """Classify every row of a feedback export into touchpoints with sentiment.
 
@@ -323,7 +395,8 @@ def classify_command(
     """
     from .pipeline import classify_file
 
-    classified = classify_file(
+    _check_jobs(jobs)
+    stats = classify_file(
         input_path,
         out_file,
         text_column=text_col,
@@ -335,10 +408,13 @@ def classify_command(
         sheet=sheet,
         strict=strict,
         errors_file=errors_file,
+        jobs=jobs,
+        chunk_rows=chunk_rows,
+        progress=_progress(quiet),
     )
-    _warn_unparsed(classified, "status", errors_file)
-    review = int(classified["needs_review"].sum())
-    click.echo(f"Classified {len(classified)} rows ({review} need review) -> {out_file}")
+    _warn_unparsed(stats.unparsed_lines, errors_file)
+    if not quiet:
+        click.echo(f"Classified {stats.rows} rows ({stats.needs_review} need review) -> {out_file}")
 
 
 @cli.command("summarize")
@@ -948,9 +1024,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return EXIT_USER_ERROR
-    except click.Abort:
-        click.echo("touchtext: aborted", err=True)
-        return EXIT_UNEXPECTED
+    except click.Abort:  # Ctrl-C (click turns KeyboardInterrupt into Abort)
+        click.echo("touchtext: interrupted; outputs being written were discarded", err=True)
+        return EXIT_INTERRUPTED
     except TouchtextError as exc:
         click.echo(f"touchtext: error: {exc}", err=True)
         return EXIT_USER_ERROR

@@ -911,6 +911,7 @@ class DatabaseRun:
         self._status = "running"
         self._actions: dict[str, str] = {}  # item id -> "insert" / "replace"
         self._written: set[str] = set()
+        self._planned: set[str] = set()  # ids planned by earlier calls of `plan` (earlier chunks)
 
     def __enter__(self) -> DatabaseRun:
         return self
@@ -930,23 +931,26 @@ class DatabaseRun:
         return RunCounts(run_id=self.run_id, url=self.db.shown, status=self._status, **self._counts)
 
     def plan(self, ids: pd.Series, *, incremental: bool = False, reclassify: bool = False) -> pd.Series:
-        """Decide what to store for each row of an export, given its item ids in row order.
+        """Decide what to store for each row of an export, given its item ids in row order; a
+        streamed run calls it once per chunk, in input order.
 
         New ids are inserted (the first row of an id repeated in the export); with `reclassify`,
         stored items classified by another model (sha256) are rewritten; other stored items are
         left as they are. Returns which rows to classify: all of them, or with `incremental`
         only the rows that will be stored.
         """
-        first = ~ids.duplicated()
+        first = ~ids.duplicated() & ~ids.isin(self._planned)
         stored = self.db.stored(ids[first])
         known = set(stored["item_id"])
         stale = set(stored.loc[stored["model_sha256"].fillna("") != self.info.model_sha256, "item_id"])
         replace_ids = stale if reclassify else set()
-        self._actions = {i: "insert" for i in ids[first] if i not in known}
+        self._actions.update({i: "insert" for i in ids[first] if i not in known})
         self._actions.update(dict.fromkeys(replace_ids, "replace"))
-        self._counts.update(rows_read=len(ids), duplicate_rows=int((~first).sum()),
-                            already_stored=len(known) - len(replace_ids))  # fmt: skip
-        to_store = first & ids.isin(list(self._actions))
+        self._planned.update(ids[first])
+        self._counts["rows_read"] += len(ids)
+        self._counts["duplicate_rows"] += int((~first).sum())
+        self._counts["already_stored"] += len(known) - len(replace_ids)
+        to_store = first & pd.Series([i in self._actions for i in ids], index=ids.index, dtype=bool)
         return to_store if incremental else pd.Series(True, index=ids.index)
 
     def write(self, classified: pd.DataFrame) -> RunCounts:

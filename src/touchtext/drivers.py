@@ -7,10 +7,11 @@ bootstrap over items gives its 95% interval. Priority = how often the touchpoint
 about x how many points a complaint costs: the expected score lost per item, the figure to rank
 fixes by.
 
-Everything is fitted from mergeable sums: items sharing the same indicator pattern are pooled
-into (weight, weighted score sum) per bootstrap replicate, which gives exactly the same ridge
-solution as the raw items. Each item's bootstrap weights come from a hash of its row id, so
-counts built over chunks or partitions and added together equal counts built in one pass.
+Everything is fitted from mergeable sums of fixed size: per bootstrap replicate, the weighted
+sums of the score, of each indicator, of each indicator x score and of each pair of indicators,
+which determine the ridge solution exactly as the raw items do. Each item's bootstrap weights
+come from a hash of its row id, so counts built over chunks or partitions and added together
+equal counts built in one pass.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.linear_model import Ridge
 
 from . import schema
+from .errors import InputError
 from .io import find_column
 from .taxonomy import Taxonomy, load_taxonomy
 
@@ -46,6 +47,14 @@ MIN_ITEMS = 30
 REPLICATES = 200
 # Cumulative distribution of Poisson(1) up to 12: inverse-CDF sampling of bootstrap weights.
 _POISSON_CDF = np.cumsum([np.exp(-1.0) / np.prod(np.arange(1, k + 1)) for k in range(13)])
+# The Poisson(1) weight of each 16-bit uniform u (the probability of u is 2**-16, so each
+# weight's probability is within 2**-16 of the exact one; weights above 7 have probability 1e-5).
+_POISSON_OF_UINT16 = np.searchsorted(np.floor(_POISSON_CDF * 2.0**16), np.arange(2**16)).astype(np.float64)
+
+
+def _stat_rows(p: int) -> int:
+    """Rows of DriverCounts.sums for p indicators: 1, score, p indicators, p x score, p(p-1)/2 pairs."""
+    return 2 + 2 * p + p * (p - 1) // 2
 
 
 def _numeric_scores(values: pd.Series) -> bool:
@@ -59,94 +68,124 @@ def detect_score_column(df: pd.DataFrame, score_column: str | None = None) -> st
 
 
 def _splitmix64(values: np.ndarray) -> np.ndarray:
-    """A well-mixed 64-bit hash of each value (SplitMix64 finaliser), vectorised."""
+    """A well-mixed 64-bit hash of each value (SplitMix64 finaliser), vectorised and in place."""
     with np.errstate(over="ignore"):
         z = values + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return z ^ (z >> np.uint64(31))
+        shifted = z >> np.uint64(30)
+        z ^= shifted
+        z *= np.uint64(0xBF58476D1CE4E5B9)
+        np.right_shift(z, np.uint64(27), out=shifted)
+        z ^= shifted
+        z *= np.uint64(0x94D049BB133111EB)
+        np.right_shift(z, np.uint64(31), out=shifted)
+        z ^= shifted
+        return z
 
 
 def poisson_weights(row_ids: pd.Series, replicates: int = REPLICATES) -> np.ndarray:
     """Bootstrap weights (n x replicates, Poisson(1)) that depend only on each row id, not on
-    which chunk the row came in, so partial driver counts can be merged."""
+    which chunk the row came in, so partial driver counts can be merged. Each 64-bit hash of
+    (row id, block) gives the weights of four replicates, one per 16 bits, by table lookup."""
     keys = pd.util.hash_pandas_object(row_ids.astype(str), index=False).to_numpy(dtype=np.uint64)
     with np.errstate(over="ignore"):
-        mixed = _splitmix64(keys[:, None] * np.uint64(31) + np.arange(replicates, dtype=np.uint64)[None, :])
-    uniform = (mixed >> np.uint64(11)).astype(np.float64) * 2.0**-53
-    return np.searchsorted(_POISSON_CDF, uniform).astype(np.float64)
+        mixed = keys[:, None] * np.uint64(31) + np.arange((replicates + 3) // 4, dtype=np.uint64)[None, :]
+    uniform = _splitmix64(mixed).view(np.uint16)[:, :replicates]
+    return _POISSON_OF_UINT16[uniform]
 
 
 @dataclass
 class DriverCounts:
-    """Sufficient statistics for the driver regression, mergeable across chunks.
+    """Sufficient statistics for the driver regression, mergeable across chunks, of fixed size.
 
-    `patterns` maps each indicator pattern (the active columns of [negative..., positive...])
-    to a 2 x (1 + replicates) array: row 0 the weights (column 0: plain item count), row 1 the
-    weighted score sums.
+    With p = 2k indicators (negative then positive mention per touchpoint), `sums` holds, per
+    column (column 0: plain sums; column 1 + r: sums weighted by bootstrap replicate r), the
+    weighted sums of: 1, the score, each indicator, each indicator x score, and each pair of
+    indicators (i < j). The ridge fit needs nothing else, so the counts stay the same size
+    however many items or indicator patterns are counted.
     """
 
     touchpoints: tuple[str, ...]
     replicates: int = REPLICATES
-    patterns: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict)
+    sums: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+
+    def __post_init__(self) -> None:
+        shape = (_stat_rows(2 * len(self.touchpoints)), 1 + self.replicates)
+        if self.sums.shape != shape:
+            self.sums = np.zeros(shape)
 
     @property
     def items(self) -> int:
         """Items with a score that the regression is fitted on."""
-        return int(sum(a[0, 0] for a in self.patterns.values()))
+        return round(float(self.sums[0, 0]))
 
     def add(self, indicators: np.ndarray, scores: np.ndarray, row_ids: pd.Series) -> None:
         """Count items: `indicators` is n x 2k (negative then positive per touchpoint), `scores` n floats."""
         keep = ~np.isnan(scores)
         indicators, scores, row_ids = indicators[keep], scores[keep], row_ids[keep]
-        if not len(scores):
+        n, p = len(scores), 2 * len(self.touchpoints)
+        if not n:
             return
-        weights = np.hstack([np.ones((len(scores), 1)), poisson_weights(row_ids, self.replicates)])
-        packed = np.packbits(indicators.astype(bool), axis=1)
-        uniques, inverse = np.unique(packed, axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        member = sparse.csr_matrix((np.ones(len(scores)), (inverse, np.arange(len(scores)))))
-        weight_sums = member @ weights
-        score_sums = member @ (weights * scores[:, None])
-        width = indicators.shape[1]
-        for p, bits in enumerate(uniques):
-            key = tuple(int(i) for i in np.flatnonzero(np.unpackbits(bits)[:width]))
-            block = np.vstack([weight_sums[p], score_sums[p]])
-            if key in self.patterns:
-                self.patterns[key] = self.patterns[key] + block
-            else:
-                self.patterns[key] = block
+        item, feature = np.nonzero(indicators)  # row-major: each item's indicators ascending
+        first, second, owner = [], [], []
+        for gap in range(1, p):  # pairs i < j of one item's indicators, `gap` places apart
+            same = item[gap:] == item[:-gap]
+            if not same.any():
+                break
+            first.append(feature[:-gap][same])
+            second.append(feature[gap:][same])
+            owner.append(item[gap:][same])
+        pair_row = np.zeros((p, p), dtype=np.intp)
+        pair_row[np.triu_indices(p, 1)] = np.arange(p * (p - 1) // 2)
+        pair_first, pair_second = np.concatenate([*first, []]).astype(int), np.concatenate([*second, []]).astype(int)
+        everyone = np.arange(n)
+        rows = np.concatenate([np.zeros(n), np.ones(n), 2 + feature, 2 + p + feature,
+                               2 + 2 * p + pair_row[pair_first, pair_second]])  # fmt: skip
+        columns = np.concatenate([everyone, everyone, item, item, np.concatenate([*owner, []])])
+        values = np.concatenate([np.ones(n), scores, np.ones(len(item)), scores[item], np.ones(len(pair_first))])
+        design = sparse.csr_matrix((values, (rows.astype(int), columns.astype(int))), shape=(self.sums.shape[0], n))
+        plain = np.asarray(design.sum(axis=1))  # column 0: every item weighs 1
+        self.sums = self.sums + np.hstack([plain, design @ poisson_weights(row_ids, self.replicates)])
 
     def merge(self, other: DriverCounts) -> DriverCounts:
         """The counts of both parts together."""
-        merged = DriverCounts(self.touchpoints, self.replicates, dict(self.patterns))
-        for key, block in other.patterns.items():
-            merged.patterns[key] = merged.patterns[key] + block if key in merged.patterns else block
-        return merged
+        if (self.touchpoints, self.replicates) != (other.touchpoints, other.replicates):
+            raise InputError(
+                "Cannot merge driver counts made with different touchpoints or numbers of bootstrap replicates; "
+                "count every chunk with the same taxonomy and replicates."
+            )
+        return DriverCounts(self.touchpoints, self.replicates, self.sums + other.sums)
+
+    def _coefficients(self, alpha: float) -> np.ndarray:
+        """Ridge coefficients (with intercept) per column of `sums`: (1 + replicates) x 2k."""
+        p = 2 * len(self.touchpoints)
+        sums = self.sums.T  # column-major view: one row of sufficient statistics per replicate
+        weight, score_sum = sums[:, 0], sums[:, 1]
+        x_sum, xy_sum = sums[:, 2 : 2 + p], sums[:, 2 + p : 2 + 2 * p]
+        gram = np.zeros((len(sums), p, p))
+        upper = np.triu_indices(p, 1)
+        gram[:, upper[0], upper[1]] = sums[:, 2 + 2 * p :]
+        gram += gram.transpose(0, 2, 1)
+        gram[:, np.arange(p), np.arange(p)] = x_sum  # indicators are 0/1, so x_i * x_i = x_i
+        safe = np.where(weight > 0, weight, 1.0)
+        centred_gram = gram - x_sum[:, :, None] * x_sum[:, None, :] / safe[:, None, None]
+        centred_xy = xy_sum - x_sum * (score_sum / safe)[:, None]
+        system = centred_gram + alpha * np.eye(p)
+        try:
+            coef = np.linalg.solve(system, centred_xy[:, :, None])[:, :, 0]
+        except np.linalg.LinAlgError:  # singular without a ridge penalty: the minimum-norm solution
+            coef = (np.linalg.pinv(system) @ centred_xy[:, :, None])[:, :, 0]
+        return np.where((weight > 0)[:, None], coef, 0.0)
 
     def fit(self, *, alpha: float = 1.0) -> pd.DataFrame:
         """Impact, interval, priority and quadrant per complained-about touchpoint (DRIVER_COLUMNS)."""
         if self.items < MIN_ITEMS:
             return pd.DataFrame(columns=list(DRIVER_COLUMNS))
         k = len(self.touchpoints)
-        keys = list(self.patterns)
-        X = np.zeros((len(keys), 2 * k))
-        for i, key in enumerate(keys):
-            X[i, list(key)] = 1
-        blocks = np.stack([self.patterns[key] for key in keys])  # P x 2 x (1 + R)
-
-        def coefficients(column: int) -> np.ndarray:
-            weight = blocks[:, 0, column]
-            used = weight > 0
-            mean = blocks[used, 1, column] / weight[used]
-            return Ridge(alpha=alpha).fit(X[used], mean, sample_weight=weight[used]).coef_
-
-        coef = coefficients(0)
-        samples = np.array([coefficients(c) for c in range(1, self.replicates + 1)])
+        all_coef = self._coefficients(alpha)
+        coef, samples = all_coef[0], all_coef[1:]
         low, high = np.percentile(samples, [2.5, 97.5], axis=0)
-        counts = blocks[:, 0, 0]
-        n = counts.sum()
-        negative_items = (X[:, :k] * counts[:, None]).sum(axis=0).round().astype(int)
+        n = self.sums[0, 0]
+        negative_items = self.sums[2 : 2 + k, 0].round().astype(int)
         share = negative_items / n
         impact = coef[:k]
         out = pd.DataFrame(
@@ -178,13 +217,17 @@ class DriverCounts:
 
 def indicators(classified: pd.DataFrame, table: pd.DataFrame, ids: tuple[str, ...]) -> np.ndarray:
     """Per item: has a negative / a positive mention of each touchpoint (n x 2k of 0/1)."""
-    position = {row_id: i for i, row_id in enumerate(classified[schema.ROW_ID])}
-    index = {t: j for j, t in enumerate(ids)}
+    row_ids = classified[schema.ROW_ID]
+    if row_ids.is_unique:
+        position = pd.Index(row_ids).get_indexer(table[schema.ROW_ID])
+    else:  # the last row of a repeated id, as a dict would give
+        last = {row_id: i for i, row_id in enumerate(row_ids.tolist())}
+        position = np.array([last.get(row_id, -1) for row_id in table[schema.ROW_ID].tolist()], dtype=np.intp)
+    column = pd.Index(ids).get_indexer(table["touchpoint"])
+    offset = table["sentiment"].map({"negative": 0, "positive": len(ids)}).to_numpy(dtype=float)
+    known = (position >= 0) & (column >= 0) & ~np.isnan(offset)
     out = np.zeros((len(classified), 2 * len(ids)), dtype=bool)
-    offset = {"negative": 0, "positive": len(ids)}
-    for row_id, tp, sentiment in zip(table[schema.ROW_ID], table["touchpoint"], table["sentiment"], strict=True):
-        if tp in index and sentiment in offset:
-            out[position[row_id], offset[sentiment] + index[tp]] = True
+    out[position[known], column[known] + offset[known].astype(np.intp)] = True
     return out
 
 

@@ -7,6 +7,7 @@ exit code 2. Messages say what was wrong, what was received and how to fix it.
 from __future__ import annotations
 
 __all__ = [
+    "ClusterError",
     "DatabaseError",
     "InputError",
     "InputWarning",
@@ -27,6 +28,10 @@ class TouchtextError(Exception):
 
 class InputError(TouchtextError):
     """An input file or DataFrame cannot be read or lacks what is needed."""
+
+
+class ClusterError(TouchtextError):
+    """Dask is not installed, the scheduler cannot be reached, or the workers cannot do the job."""
 
 
 class DatabaseError(TouchtextError):

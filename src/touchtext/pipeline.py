@@ -1,15 +1,22 @@
 """The end-to-end flow: read -> clean -> classify -> summarize -> write.
 
-`classify` and `summarize` work on DataFrames; `run` chains them over a file and writes
-every output atomically.
+`classify` and `summarize` work on DataFrames; `run` streams a file through them in chunks,
+on every core, and writes every output atomically.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import itertools
 import json
 import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +24,39 @@ import pandas as pd
 
 from . import database, schema
 from ._langid import LANGUAGE_NAMES, UNDETERMINED
-from .cleaning import TRUNCATED_NOTE, CleaningSettings, Source, clean
+from ._parallel import available_cores, ordered_map
+from .cleaning import TRUNCATED_NOTE, CleaningSettings, Source, SourceRule, clean, source_rule
 from .drivers import detect_score_column
-from .io import detect_text_column, read_table, read_table_with_errors, write_csv, write_text
+from .errors import InputError, TouchtextError
+from .io import (
+    ERROR_COLUMNS,
+    AppendingCsv,
+    ReadResult,
+    TableChunks,
+    commit_all,
+    detect_text_column,
+    format_csv,
+    iter_table_chunks,
+    read_table,
+    write_csv,
+    write_text,
+)
 from .model import TouchpointModel, file_sha256, load_model, mentions_to_columns
+from .progress import NoProgress, Progress
 from .report import render_report_html, render_summary_markdown, render_terminal_table
 from .summaries import Period, SummaryCounts, SummaryTables, alerts, detect_date_column, mentions
 from .taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
+    "DEFAULT_CHUNK_ROWS",
     "OUTPUT_FILES",
     "SUMMARY_FILES",
     "RunResult",
+    "StreamStats",
+    "check_chunk_rows",
     "classify",
     "classify_file",
+    "read_classified",
     "run",
     "run_to_db",
     "summarize_db",
@@ -102,7 +128,7 @@ def classify(
     *,
     text_column: str | None = None,
     model: TouchpointModel | str | Path | None = None,
-    source: Source = "auto",
+    source: Source | Sequence[str] = "auto",
     cleaning: CleaningSettings | None = None,
     explain: int = 0,
 ) -> pd.DataFrame:
@@ -162,55 +188,242 @@ def classify(
     return pd.concat([out, added], axis=1)
 
 
-def classify_file(
-    input_path: str | Path,
-    out_file: str | Path,
-    *,
-    text_column: str | None = None,
-    model: TouchpointModel | str | Path | None = None,
-    source: Source = "auto",
-    cleaning: CleaningSettings | None = None,
-    explain: int = 0,
-    sentences_file: str | Path | None = None,
-    sheet: str | None = None,
-    strict: bool = False,
-    errors_file: str | Path | None = None,
-) -> pd.DataFrame:
-    """Read a feedback export, `classify` it and write the rows to `out_file` (CSV); with
-    `sentences_file`, also one row per sentence that speaks of a touchpoint. Returns the rows.
+# -- streaming runs ------------------------------------------------------------------------
+DEFAULT_CHUNK_ROWS = 10_000
 
-    Rows that cannot be parsed get status parse_error (and, with `errors_file`, a line there
-    with line number, excerpt and problem); with `strict` they raise `InputError` instead.
 
-    Example:
-        >>> classify_file("tickets.jsonl", "classified.csv", explain=5)  # doctest: +SKIP
-    """
-    read = read_table_with_errors(input_path, sheet=sheet, strict=strict)
+@dataclass(frozen=True)
+class _CountSpec:
+    """What each chunk is counted with for the summaries (decided once, from the first chunk)."""
+
+    taxonomy: Taxonomy
+    date_column: str | None
+    score_column: str | None
+    segments: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _StreamPlan:
+    """Everything a worker needs to turn a chunk of input rows into output rows and counts."""
+
+    model: TouchpointModel
+    text_column: str
+    sources: SourceRule
+    cleaning: CleaningSettings | None
+    explain: int
+    counts: _CountSpec | None  # None: no summaries (classify)
+    files: frozenset[str]  # which row-level files to format: classified / mentions / sentences
+    keep_rows: bool = False  # also return the classified DataFrame (to store it in a database)
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    index: int
+    table: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class _ChunkOutput:
+    """A classified chunk as CSV text per row-level file, plus its summary counts."""
+
+    index: int
+    rows: int
+    columns: tuple[str, ...]
+    csv: dict[str, str]
+    counts: SummaryCounts | None
+    status: Counter[str]
+    needs_review: int
+    classified: pd.DataFrame | None = None  # kept only when the caller needs the rows (databases)
+
+
+def _process_chunk(plan: _StreamPlan, chunk: _Chunk) -> _ChunkOutput:
+    """Clean, classify and count one chunk; format its rows for each output file (in the worker,
+    so formatting runs in parallel too)."""
     classified = classify(
-        read.table, text_column=text_column, model=model, source=source, cleaning=cleaning, explain=explain
-    )
-    write_csv(classified, out_file)
-    if errors_file is not None:
-        write_csv(read.errors, errors_file)
-    if sentences_file is not None:
-        write_csv(schema.sentence_table(classified), sentences_file)
-    return classified
+        chunk.table, text_column=plan.text_column, model=plan.model, source=plan.sources.kinds(chunk.table),
+        cleaning=plan.cleaning, explain=plan.explain,
+    )  # fmt: skip
+    header = chunk.index == 0
+    table = mentions(classified) if "mentions" in plan.files or plan.counts is not None else None
+    csv: dict[str, str] = {}
+    if "classified" in plan.files:
+        csv["classified"] = format_csv(classified, header=header)
+    if "mentions" in plan.files and table is not None:
+        csv["mentions"] = format_csv(table, header=header)
+    if "sentences" in plan.files:
+        csv["sentences"] = format_csv(schema.sentence_table(classified), header=header)
+    counts = None
+    if plan.counts is not None:
+        spec = plan.counts
+        counts = SummaryCounts.from_classified(
+            classified, taxonomy=spec.taxonomy, date_column=spec.date_column, score_column=spec.score_column,
+            segments=spec.segments, mention_table=table, detect=False,
+        )  # fmt: skip
+    return _ChunkOutput(
+        index=chunk.index, rows=len(classified), columns=tuple(str(c) for c in classified.columns), csv=csv,
+        counts=counts, status=Counter(classified[schema.STATUS].astype(str).tolist()),
+        needs_review=int(classified[schema.NEEDS_REVIEW].sum()),
+        classified=classified if plan.keep_rows else None,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StreamStats:
+    """What a streamed run did: rows by status, rows needing review, unparseable input lines."""
+
+    rows: int = 0
+    status: dict[str, int] = field(default_factory=dict)
+    needs_review: int = 0
+    unparsed_lines: tuple[int, ...] = ()  # input line numbers of the rows that could not be parsed
+    outputs: dict[str, Path] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _chunk_tasks(
+    chunks: Iterable[ReadResult],
+    errors: AppendingCsv | None,
+    unparsed: list[int],
+    prepare: Callable[[pd.DataFrame], pd.DataFrame] | None,
+) -> Iterator[_Chunk]:
+    """The input as numbered chunks; the rows that could not be parsed go to `errors` as read."""
+    for index, read in enumerate(chunks):
+        unparsed.extend(int(line) for line in read.errors["line"])
+        if errors is not None:
+            errors.append(read.errors)
+        yield _Chunk(index, read.table if prepare is None else prepare(read.table))
+
+
+def _no_errors() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c == schema.ROW_ID else object) for c in ERROR_COLUMNS})
+
+
+PLAN_ROWS = 1_000  # columns are detected on at least this many leading rows (or the first chunk, if larger)
+
+
+def _read_head(chunks: TableChunks, reading: Iterator[ReadResult], chunk_rows: int) -> list[ReadResult]:
+    """The leading chunks to decide the plan on: at least PLAN_ROWS rows, and at least two chunks
+    when there are two (so a one-chunk input is known to be one)."""
+    head: list[ReadResult] = []
+    needed, rows = max(chunk_rows, PLAN_ROWS), 0
+    for read in reading:
+        head.append(read)
+        rows += len(read.table)
+        if len(head) >= 2 and rows >= needed:
+            break
+    if not head:  # no rows: the columns alone
+        head.append(ReadResult(pd.DataFrame(columns=[schema.ROW_ID, *chunks.columns]), _no_errors()))
+    return head
+
+
+def _plan_sample(head: list[ReadResult], chunk_rows: int) -> pd.DataFrame:
+    """The leading rows the plan is decided on: the first chunk, or PLAN_ROWS rows if more."""
+    table = pd.concat([r.table for r in head], ignore_index=True) if len(head) > 1 else head[0].table
+    return table.iloc[: max(chunk_rows, PLAN_ROWS)]
+
+
+def _first_table(input_path: str | Path, *, chunk_rows: int, sheet: str | None) -> pd.DataFrame:
+    """The leading rows of an input that a streamed run decides its plan on."""
+    with iter_table_chunks(input_path, chunk_rows=chunk_rows, sheet=sheet) as chunks:
+        return _plan_sample(_read_head(chunks, iter(chunks), chunk_rows), chunk_rows)
+
+
+def _stream(
+    input_path: str | Path,
+    files: dict[str, Path],
+    *,
+    make_plan: Callable[[pd.DataFrame], _StreamPlan],
+    jobs: int | None,
+    chunk_rows: int,
+    progress: Progress | None,
+    sheet: str | None,
+    strict: bool,
+    prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    on_chunk: Callable[[_ChunkOutput], None] | None = None,
+) -> tuple[StreamStats, SummaryCounts | None, _StreamPlan]:
+    """Read `input_path` chunk by chunk, process the chunks in `jobs` processes (in input order)
+    and append their rows to `files` (classified / mentions / sentences / errors -> path).
+
+    `prepare` picks and keys each chunk's rows before they are processed; `on_chunk` receives
+    each processed chunk in order. The files are written beside their paths and renamed into
+    place together at the end; if anything fails or the run is interrupted, no file at those
+    paths is touched.
+    """
+    started = time.perf_counter()
+    progress = progress or NoProgress()
+    created = [folder for folder in {path.parent for path in files.values()} if not folder.exists()]
+    writers = {name: AppendingCsv(path) for name, path in files.items()}
+    try:
+        chunks = iter_table_chunks(input_path, chunk_rows=chunk_rows, sheet=sheet, strict=strict)
+        reading = iter(chunks)
+        head = _read_head(chunks, reading, chunk_rows)
+        plan = make_plan(_plan_sample(head, chunk_rows))
+        workers = 1 if len(head) == 1 else min(jobs or available_cores(), available_cores() * 4)
+        unparsed: list[int] = []
+        tasks = _chunk_tasks(itertools.chain(head, reading), writers.get("errors"), unparsed, prepare)
+        total: SummaryCounts | None = None
+        status: Counter[str] = Counter()
+        rows = review = 0
+        columns: tuple[str, ...] | None = None
+        for out in ordered_map(_process_chunk, tasks, context=plan, jobs=workers):
+            if columns is None:
+                columns = out.columns
+            elif out.columns != columns:  # cannot happen: every chunk has the file's columns
+                raise TouchtextError(
+                    f"Chunk {out.index + 1} of {input_path} produced different columns; please report this."
+                )
+            for name, text in out.csv.items():
+                writers[name].append_text(text)
+            if out.counts is not None:
+                total = out.counts if total is None else total + out.counts
+            if on_chunk is not None:
+                on_chunk(out)
+            status.update(out.status)
+            rows += out.rows
+            review += out.needs_review
+            progress.update(rows, chunks.fraction_read)
+        progress.update(rows, 1.0)
+        commit_all(list(writers.values()))
+    except BaseException:
+        for writer in writers.values():
+            writer.abort()
+        for folder in created:  # a failed run leaves no trace, not even an empty output folder
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    finally:
+        progress.close()
+    stats = StreamStats(rows, dict(status), review, tuple(unparsed), dict(files), time.perf_counter() - started)
+    return stats, total, plan
 
 
 @dataclass(frozen=True)
 class RunResult:
-    """What `run` or `summarize_file` produced: the classified rows, the summaries and the files written."""
+    """What `run`, `run_to_db` or a summarize function produced: the summaries, the files written
+    and, for runs, what happened to the rows. `classified` reads the rows back when asked."""
 
-    classified: pd.DataFrame
     tables: SummaryTables
     outputs: dict[str, Path] = field(default_factory=dict)
     alerts: pd.DataFrame | None = None  # set when asked for alerts
     database: database.RunCounts | None = None  # set by run_to_db: what was stored
+    stats: StreamStats | None = None  # set by runs: rows by status, time taken
+    rows: pd.DataFrame | None = None  # the classified rows when they are in memory (summarize_*)
 
     @property
     def summary(self) -> pd.DataFrame:
         """The ranked per-touchpoint pain-point table (summary.csv)."""
         return self.tables.summary
+
+    @cached_property
+    def classified(self) -> pd.DataFrame:
+        """The classified rows: in memory, or read back from the classified.csv the run wrote."""
+        if self.rows is not None:
+            return self.rows
+        if "classified.csv" not in self.outputs:
+            raise TouchtextError(
+                "This run kept no classified rows (it streamed them into the database); give it an output "
+                "folder to get classified.csv, or read the rows back with touchtext.database."
+            )
+        return read_classified(self.outputs["classified.csv"])
 
     def terminal_table(self, top: int = 10) -> str:
         """The ranked pain-point table as printed by `touchtext run`."""
@@ -267,6 +480,36 @@ def _taxonomy_for(card: dict[str, Any], taxonomy: Taxonomy | None) -> Taxonomy:
     return Taxonomy.from_dict(card["taxonomy"], "the model card") if "taxonomy" in card else load_taxonomy()
 
 
+def _plan(
+    first: pd.DataFrame,
+    *,
+    model: TouchpointModel,
+    text_column: str | None,
+    source: Source,
+    cleaning: CleaningSettings | None,
+    files: frozenset[str],
+    explain: int = 0,
+    taxonomy: Taxonomy | None = None,
+    date_column: str | None = None,
+    score_column: str | None = None,
+    segments: tuple[str, ...] = (),
+    keep_rows: bool = False,
+) -> _StreamPlan:
+    """Decide once, from the first chunk, what every chunk is processed with: the text column,
+    how source kinds are told, and (with a taxonomy) the date, score and segment columns."""
+    column = detect_text_column(first, text_column)
+    spec = None
+    if taxonomy is not None:
+        spec = _CountSpec(taxonomy, detect_date_column(first, date_column), detect_score_column(first, score_column),
+                          tuple(segments))  # fmt: skip
+    return _StreamPlan(model, column, source_rule(first, text_column=column, source=source), cleaning, explain, spec,
+                       files, keep_rows)  # fmt: skip
+
+
+def _row_files(out: Path) -> dict[str, Path]:
+    return {name: out / f"{name}.csv" for name in ("classified", "errors", "mentions", "sentences")}
+
+
 def run(
     input_path: str | Path,
     out_dir: str | Path,
@@ -283,15 +526,23 @@ def run(
     alert: bool = False,
     sheet: str | None = None,
     strict: bool = False,
+    jobs: int | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress: Progress | None = None,
 ) -> RunResult:
     """Read a feedback export, classify it, summarize it and write the outputs to `out_dir`.
 
     Writes classified.csv (every input row, in order; rows that could not be parsed have status
     parse_error), errors.csv (those rows: row_id, line, problem, excerpt; with `strict` they
-    raise `InputError` before anything is written), mentions.csv (one row per item and
-    touchpoint), summary.csv, summary.json (trend by period when a date column exists, driver
+    raise `InputError` and nothing is written), mentions.csv (one row per item and touchpoint),
+    sentences.csv, summary.csv, summary.json (trend by period when a date column exists, driver
     analysis when a rating/NPS/CSAT column exists, phrases, quotes, co-occurring complaints,
     roll-ups), summary.md and report.html (a self-contained page with charts).
+
+    The input is streamed: `chunk_rows` rows at a time are classified by `jobs` processes (default:
+    every core; one for an input of a single chunk) and appended to the outputs in input order,
+    and the summaries are merged from per-chunk counts, so memory stays flat however large the
+    input. Outputs appear only when the run succeeds. `progress` is told after each chunk.
 
     Example:
         >>> result = run("data/samples/reviews.csv", "out/")  # doctest: +SKIP
@@ -299,25 +550,103 @@ def run(
     """
     fitted, card = _resolve_model(model)
     taxonomy = _taxonomy_for(card, taxonomy)
-    read = read_table_with_errors(input_path, sheet=sheet, strict=strict)
-    classified = classify(read.table, text_column=text_column, model=fitted, source=source, cleaning=cleaning)
+    check_chunk_rows(chunk_rows)
     out = Path(out_dir)
-    outputs = _write_rows(classified, read.errors, out)
-    result = _summarize_and_write(
-        classified, out, taxonomy=taxonomy, input_name=Path(input_path).name, model_name=card.get("name", ""),
-        date_column=date_column, period=period, score_column=score_column, segments=segments, alert=alert,
+    make_plan = functools.partial(
+        _plan, model=fitted, text_column=text_column, source=source, cleaning=cleaning,
+        files=frozenset({"classified", "mentions", "sentences"}), taxonomy=taxonomy, date_column=date_column,
+        score_column=score_column, segments=segments,
     )  # fmt: skip
-    return RunResult(classified, result.tables, outputs | result.outputs, result.alerts)
+    stats, counts, _ = _stream(input_path, _row_files(out), make_plan=make_plan, jobs=jobs, chunk_rows=chunk_rows,
+                               progress=progress, sheet=sheet, strict=strict)  # fmt: skip
+    assert counts is not None  # a plan with a taxonomy always counts
+    return _finish(counts, stats, out, taxonomy=taxonomy, input_name=Path(input_path).name,
+                   model_name=str(card.get("name", "")), period=period, alert=alert)  # fmt: skip
 
 
-def _write_rows(classified: pd.DataFrame, errors: pd.DataFrame, out: Path) -> dict[str, Path]:
-    """Write the row-level outputs (classified, errors, mentions, sentences) atomically into `out`."""
-    return {
-        "classified.csv": write_csv(classified, out / "classified.csv"),
-        "errors.csv": write_csv(errors, out / "errors.csv"),
-        "mentions.csv": write_csv(mentions(classified), out / "mentions.csv"),
-        "sentences.csv": write_csv(schema.sentence_table(classified), out / "sentences.csv"),
-    }
+def check_chunk_rows(chunk_rows: int) -> None:
+    """Refuse a chunk size that cannot work."""
+    if chunk_rows < 1:
+        raise InputError(f"--chunk-rows must be at least 1 (got {chunk_rows}); the default is {DEFAULT_CHUNK_ROWS:,}.")
+
+
+def _finish(
+    counts: SummaryCounts,
+    stats: StreamStats,
+    out: Path | None,
+    *,
+    taxonomy: Taxonomy,
+    input_name: str,
+    model_name: str,
+    period: Period | None,
+    alert: bool,
+    stored: database.RunCounts | None = None,
+) -> RunResult:
+    """Finalize merged counts into tables and write the summary files (when there is a folder)."""
+    tables = counts.finalize(period=period)
+    if out is None:
+        return RunResult(tables, alerts=alerts(tables.trend) if alert else None, database=stored, stats=stats)
+    outputs, alert_table = write_summaries(
+        tables, out, taxonomy=taxonomy, input_name=input_name, model_name=model_name, alert=alert
+    )
+    files = {path.name: path for path in stats.outputs.values()}
+    return RunResult(tables, files | outputs, alert_table, stored, stats)
+
+
+def classify_file(
+    input_path: str | Path,
+    out_file: str | Path,
+    *,
+    text_column: str | None = None,
+    model: TouchpointModel | str | Path | None = None,
+    source: Source = "auto",
+    cleaning: CleaningSettings | None = None,
+    explain: int = 0,
+    sentences_file: str | Path | None = None,
+    sheet: str | None = None,
+    strict: bool = False,
+    errors_file: str | Path | None = None,
+    jobs: int | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress: Progress | None = None,
+) -> StreamStats:
+    """Read a feedback export, `classify` it and write the rows to `out_file` (CSV); with
+    `sentences_file`, also one row per sentence that speaks of a touchpoint. Streams like `run`.
+
+    Rows that cannot be parsed get status parse_error (and, with `errors_file`, a line there
+    with line number, excerpt and problem); with `strict` they raise `InputError` instead.
+    Returns what was done: rows by status, rows needing review, unparseable lines.
+
+    Example:
+        >>> classify_file("tickets.jsonl", "classified.csv", explain=5).status  # doctest: +SKIP
+    """
+    fitted, _ = _resolve_model(model)
+    check_chunk_rows(chunk_rows)
+    files = {"classified": Path(out_file)}
+    if sentences_file is not None:
+        files["sentences"] = Path(sentences_file)
+    if errors_file is not None:
+        files["errors"] = Path(errors_file)
+    make_plan = functools.partial(_plan, model=fitted, text_column=text_column, source=source, cleaning=cleaning,
+                                  files=frozenset(files) - {"errors"}, explain=explain)  # fmt: skip
+    stats, _, _ = _stream(input_path, files, make_plan=make_plan, jobs=jobs, chunk_rows=chunk_rows, progress=progress,
+                          sheet=sheet, strict=strict)  # fmt: skip
+    return stats
+
+
+def read_classified(path: str | Path) -> pd.DataFrame:
+    """Read a classified.csv written by `run` or `classify` back into a DataFrame (touchtext's
+    own numeric row ids as integers).
+
+    Example:
+        >>> read_classified("out/classified.csv")["status"].value_counts()  # doctest: +SKIP
+    """
+    classified = read_table(path, add_row_id=False)
+    schema.require_columns(classified, (schema.ROW_ID,))
+    numeric_ids = pd.to_numeric(classified[schema.ROW_ID], errors="coerce")
+    if numeric_ids.notna().all() and (numeric_ids % 1 == 0).all():  # touchtext's own 1-based row ids
+        classified[schema.ROW_ID] = numeric_ids.astype("int64")
+    return classified
 
 
 def _summarize_and_write(
@@ -341,7 +670,7 @@ def _summarize_and_write(
     outputs, alert_table = write_summaries(
         tables, out_dir, taxonomy=taxonomy, input_name=input_name, model_name=model_name, alert=alert
     )
-    return RunResult(classified=classified, tables=tables, outputs=outputs, alerts=alert_table)
+    return RunResult(tables, outputs, alert_table, rows=classified)
 
 
 def summarize_file(
@@ -360,11 +689,7 @@ def summarize_file(
     Example:
         >>> summarize_file("out/classified.csv", "out/", segments=("location",))  # doctest: +SKIP
     """
-    classified = read_table(classified_path, add_row_id=False)
-    schema.require_columns(classified, (schema.ROW_ID,))
-    numeric_ids = pd.to_numeric(classified[schema.ROW_ID], errors="coerce")
-    if numeric_ids.notna().all() and (numeric_ids % 1 == 0).all():  # touchtext's own 1-based row ids
-        classified[schema.ROW_ID] = numeric_ids.astype("int64")
+    classified = read_classified(classified_path)
     return _summarize_and_write(
         classified, Path(out_dir), taxonomy=taxonomy or load_taxonomy(), input_name=Path(classified_path).name,
         date_column=date_column, period=period, score_column=score_column, segments=segments, alert=alert,
@@ -399,61 +724,72 @@ def run_to_db(
     batch_size: int = database.DEFAULT_BATCH_SIZE,
     sheet: str | None = None,
     strict: bool = False,
+    jobs: int | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress: Progress | None = None,
 ) -> RunResult:
     """`run` into a results database (see `touchtext.database`), and into `out_dir` when given.
 
     Items are keyed by `id_column` (or a detected id column such as review_id, else a hash of
     the row). Ids already stored are left as they are, so rerunning an export adds nothing; with
     `incremental` only rows to be stored are classified; with `reclassify` stored items that
-    another model classified are classified again and rewritten. Every `batch_size` rows are
-    classified and then stored in one transaction. `classified` holds the rows classified.
-    Rows that cannot be parsed are stored with status parse_error (and listed in errors.csv in
-    `out_dir`); with `strict` they raise `InputError` before anything is stored.
+    another model classified are classified again and rewritten. The input is streamed in chunks
+    as by `run`; every `batch_size` classified rows are stored in one transaction. Rows that
+    cannot be parsed are stored with status parse_error (and listed in errors.csv in `out_dir`);
+    with `strict` the file is checked first and such a row raises `InputError` before anything
+    is stored.
 
     Example:
         >>> run_to_db("exports/today.csv", "sqlite:///touchtext.db", incremental=True).database  # doctest: +SKIP
     """
     database.check_batch_size(batch_size)
+    check_chunk_rows(chunk_rows)
     with database.ResultsDatabase(url) as db:  # first, so a bad URL fails before any work
         fitted, card = _resolve_model(model)
         taxonomy = _taxonomy_for(card, taxonomy)
-        read = read_table_with_errors(input_path, sheet=sheet, strict=strict)
-        table = read.table
-        column = detect_text_column(table, text_column)
-        id_source = database.detect_id_column(table, id_column)
-        ids = database.item_ids(table, id_column=id_source)
-        if database.ITEM_ID in table.columns and id_source != database.ITEM_ID:
-            table = table.rename(columns={database.ITEM_ID: f"{database.ITEM_ID}_input"})
-        table[database.ITEM_ID] = ids
+        if strict:
+            for _ in iter_table_chunks(input_path, chunk_rows=chunk_rows, sheet=sheet, strict=True):
+                pass  # raises at the first row that cannot be parsed, before anything is stored
+        first = _first_table(input_path, chunk_rows=chunk_rows, sheet=sheet)
+        column = detect_text_column(first, text_column)
+        id_source = database.detect_id_column(first, id_column)
         mode = ("incremental" if incremental else "all") + ("+reclassify" if reclassify else "")
         info = database.RunInfo(
             input=str(input_path), input_sha256=file_sha256(Path(input_path)), mode=mode, id_column=id_source,
-            text_column=column, date_column=detect_date_column(table, date_column),
-            score_column=detect_score_column(table, score_column), model_name=str(card.get("name", "")),
+            text_column=column, date_column=detect_date_column(first, date_column),
+            score_column=detect_score_column(first, score_column), model_name=str(card.get("name", "")),
             model_version=_model_version(model, card), model_sha256=str(card.get("model_sha256", "")),
             taxonomy=taxonomy.to_dict(),
         )  # fmt: skip
-        parts = []
+        out = Path(out_dir) if out_dir is not None else None
+        files = _row_files(out) if out is not None else {}
+        make_plan = functools.partial(
+            _plan, model=fitted, text_column=column, source=source, cleaning=cleaning,
+            files=frozenset(files) - {"errors"}, taxonomy=taxonomy, date_column=info.date_column,
+            score_column=info.score_column, segments=segments, keep_rows=True,
+        )  # fmt: skip
         with db.start_run(info) as stored:
-            todo = table[stored.plan(table[database.ITEM_ID], incremental=incremental, reclassify=reclassify)]
-            for start in range(0, max(len(todo), 1), batch_size):
-                part = classify(todo.iloc[start : start + batch_size], text_column=column, model=fitted,
-                                source=source, cleaning=cleaning)  # fmt: skip
-                stored.write(part)
-                parts.append(part)
-    classified = pd.concat(parts, ignore_index=True)
-    columns: dict[str, Any] = {"date_column": info.date_column, "score_column": info.score_column, "segments": segments}
-    if out_dir is None:
-        tables = SummaryCounts.from_classified(classified, taxonomy=taxonomy, **columns).finalize(period=period)
-        result = RunResult(classified, tables, alerts=alerts(tables.trend) if alert else None)
-    else:
-        out = Path(out_dir)
-        outputs = _write_rows(classified, read.errors, out)
-        result = _summarize_and_write(classified, out, taxonomy=taxonomy, input_name=Path(input_path).name,
-                                      model_name=str(card.get("name", "")), period=period, alert=alert,
-                                      **columns)  # fmt: skip
-        result = RunResult(classified, result.tables, outputs | result.outputs, result.alerts)
-    return RunResult(result.classified, result.tables, result.outputs, result.alerts, stored.counts)
+
+            def to_classify(table: pd.DataFrame) -> pd.DataFrame:
+                """Key the chunk's rows and keep those this run classifies."""
+                ids = database.item_ids(table, id_column=id_source)
+                if database.ITEM_ID in table.columns and id_source != database.ITEM_ID:
+                    table = table.rename(columns={database.ITEM_ID: f"{database.ITEM_ID}_input"})
+                table = table.assign(**{database.ITEM_ID: ids})
+                return table[stored.plan(table[database.ITEM_ID], incremental=incremental, reclassify=reclassify)]
+
+            def store(out: _ChunkOutput) -> None:
+                assert out.classified is not None  # the plan keeps the rows
+                for start in range(0, len(out.classified), batch_size):
+                    stored.write(out.classified.iloc[start : start + batch_size])
+
+            stats, counts, _ = _stream(
+                input_path, files, make_plan=make_plan, jobs=jobs, chunk_rows=chunk_rows, progress=progress,
+                sheet=sheet, strict=False, prepare=to_classify, on_chunk=store,
+            )  # fmt: skip
+    assert counts is not None  # a plan with a taxonomy always counts
+    return _finish(counts, stats, out, taxonomy=taxonomy, input_name=Path(input_path).name,
+                   model_name=str(card.get("name", "")), period=period, alert=alert, stored=stored.counts)  # fmt: skip
 
 
 def summarize_db(

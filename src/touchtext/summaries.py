@@ -10,18 +10,22 @@ chunk and merging gives the same tables as counting everything at once.
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
+import numbers
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
 from . import schema
+from ._phrases import lemmatizer
 from .drivers import DRIVER_COLUMNS, DriverCounts, detect_score_column, driver_counts
 from .errors import InputError
 from .io import find_column
@@ -76,7 +80,39 @@ _PERIOD_FREQ = {"day": "D", "week": "W-SUN", "month": "M"}  # weeks run Monday t
 _DATE_COLUMN_HINTS = ("date", "created_at", "created", "timestamp", "time", "submitted_at", "review_date",
                       "started_at", "datetime", "day")  # fmt: skip
 
-mentions = schema.mention_table  # one row per item x touchpoint; see schema.mention_table
+
+def mentions(classified: pd.DataFrame) -> pd.DataFrame:
+    """One row per (item, touchpoint) with sentiment, confidences and the best evidence sentence
+    (MENTION_COLUMNS), decoded from the MENTIONS column: the same table as `schema.mention_table`,
+    built from plain column lists (decoded cells are dropped as soon as they are read, so the
+    garbage collector is not kept busy by millions of live dicts).
+
+    Example:
+        >>> mentions(classify(df))[["row_id", "touchpoint", "sentiment"]].head(2)  # doctest: +SKIP
+    """
+    schema.require_columns(classified, (schema.ROW_ID, schema.MENTIONS))
+    columns: tuple[list[Any], ...] = tuple([] for _ in schema.MENTION_COLUMNS)
+    row_ids, touchpoints, sentiments, confidences, sentiment_confidences, texts, starts, ends = columns
+    for row_id, cell in zip(classified[schema.ROW_ID].tolist(), classified[schema.MENTIONS].tolist(), strict=True):
+        if not isinstance(cell, str) or not cell.strip():
+            continue
+        try:
+            items = json.loads(cell)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"Row {row_id}: the {schema.MENTIONS!r} cell is not valid JSON ({exc.msg}).") from exc
+        for m in items:
+            first = (m.get("evidence") or [{}])[0]
+            row_ids.append(row_id)
+            touchpoints.append(m["touchpoint"])
+            sentiments.append(m["sentiment"])
+            confidences.append(float(m["confidence"]))
+            sentiment_confidences.append(float(m["sentiment_confidence"]))
+            texts.append(first.get("text", ""))
+            starts.append(first.get("start"))
+            ends.append(first.get("end"))
+    if not row_ids:
+        return pd.DataFrame([], columns=list(schema.MENTION_COLUMNS))
+    return pd.DataFrame(dict(zip(schema.MENTION_COLUMNS, columns, strict=True)))
 
 
 def wilson_interval(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
@@ -95,8 +131,22 @@ def wilson_interval(successes: int, total: int, z: float = 1.96) -> tuple[float,
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
+def _days(values: pd.Series) -> tuple[np.ndarray, pd.Series, np.ndarray]:
+    """Each value's UTC day ("2026-03-01", None when it is not a date) as
+    `pd.to_datetime(values, utc=True, format="mixed")` reads it, parsing each distinct value once
+    (an export has far fewer distinct dates than rows); also the distinct values' days and counts."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = pd.to_datetime(pd.Series(np.asarray(uniques, dtype=object)), errors="coerce", utc=True, format="mixed")
+    labels = [day if isinstance(day, str) else None for day in parsed.dt.strftime("%Y-%m-%d").tolist()]
+    distinct_days = np.array([*labels, None], dtype=object)  # code -1 (a missing value) -> None
+    return distinct_days[codes], parsed, np.bincount(codes[codes >= 0], minlength=len(uniques))
+
+
 def _parses_as_dates(values: pd.Series) -> bool:
-    return bool(pd.to_datetime(values, errors="coerce", utc=True, format="mixed").notna().mean() >= 0.8)
+    if not len(values):
+        return False
+    _, parsed, counts = _days(values)
+    return bool(counts[parsed.notna().to_numpy()].sum() / len(values) >= 0.8)
 
 
 def detect_date_column(df: pd.DataFrame, date_column: str | None = None) -> str | None:
@@ -128,8 +178,46 @@ def _words(text: str) -> set[str]:
     return set(re.findall(r"\w+", text.lower()))
 
 
-def _ngrams(lemmas: list[str]) -> list[str]:
-    return lemmas + [f"{a} {b}" for a, b in itertools.pairwise(lemmas)]
+def _positions(ids: pd.Series, wanted: pd.Series) -> np.ndarray:
+    """The position in `ids` of each of `wanted` (the last one when ids repeat)."""
+    index = pd.Index(ids)
+    if index.is_unique:
+        found = index.get_indexer(wanted)
+    else:
+        last = {row_id: i for i, row_id in enumerate(ids.tolist())}
+        found = np.array([last.get(row_id, -1) for row_id in wanted.tolist()], dtype=np.intp)
+    if (found < 0).any():
+        missing = _scalar(wanted[found < 0].iloc[0])
+        raise InputError(
+            f"The mention table names row_id {missing!r}, which is not in the classified rows; pass the "
+            "mention table of the same rows (touchtext.summaries.mentions(classified))."
+        )
+    return np.asarray(found, dtype=np.intp)
+
+
+def _has_text(values: list[Any]) -> np.ndarray:
+    return np.array([isinstance(v, str) and not v.isspace() and v != "" for v in values], dtype=bool)
+
+
+def _add_repeated(counter: Counter[str], repeated: Iterable[tuple[list[str], int]]) -> None:
+    """Add each list of grams to `counter` as often as it occurred; lists seen once are counted in
+    one pass (`Counter.update` over a chain runs in C), repeated ones by adding their multiplicity."""
+    once = []
+    for grams, n in repeated:
+        if n == 1:
+            once.append(grams)
+        else:
+            for gram in grams:
+                counter[gram] += n
+    counter.update(chain.from_iterable(once))
+
+
+def _quote_order(candidate: QuoteCandidate) -> tuple[float, tuple[int, Any], str]:
+    """Best first: higher score, then the earlier row id, then the text, so the winners do not depend
+    on how the rows were split into chunks or in which order the chunk counts were merged."""
+    score, text, row_id = candidate
+    numeric = isinstance(row_id, numbers.Real) and not isinstance(row_id, bool)
+    return (-score, (0, row_id) if numeric else (1, str(row_id)), text)
 
 
 def _records(df: pd.DataFrame | None) -> list[dict[str, object]]:
@@ -139,6 +227,20 @@ def _records(df: pd.DataFrame | None) -> list[dict[str, object]]:
 
 
 QuoteCandidate = tuple[float, str, Any]  # (touchpoint confidence x sentiment confidence, text, row id)
+
+
+def _scalar(value: Any) -> Any:
+    """A plain Python scalar for a NumPy one (row ids are kept as Python values in quote pools)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+@dataclass(frozen=True)
+class _MentionColumns:
+    """The mention-table columns counting loops over, as arrays: `item` is each mention's row position."""
+
+    item: np.ndarray
+    touchpoint: np.ndarray
+    sentiment: np.ndarray
 
 
 @dataclass
@@ -181,9 +283,14 @@ class SummaryCounts:
         score_column: str | None = None,
         segments: tuple[str, ...] = (),
         processor: TextProcessor | None = None,
+        mention_table: pd.DataFrame | None = None,
+        detect: bool = True,
     ) -> SummaryCounts:
         """Count one chunk (or all) of classified rows. The date and score columns are detected
-        when not given; segment columns must exist.
+        when not given (with `detect` off, None means none: chunks of one input are counted with
+        the columns decided on its first chunk); segment columns must exist. Pass
+        `mention_table` (`mentions(classified)`) when it is already at hand, so the MENTIONS
+        JSON is decoded once.
 
         Example:
             >>> total = SummaryCounts.from_classified(part1) + SummaryCounts.from_classified(part2)  # doctest: +SKIP
@@ -198,76 +305,112 @@ class SummaryCounts:
                 )
         counts = cls(
             taxonomy,
-            date_column=detect_date_column(classified, date_column),
-            score_column=detect_score_column(classified, score_column),
+            date_column=detect_date_column(classified, date_column) if detect else date_column,
+            score_column=detect_score_column(classified, score_column) if detect else score_column,
             segments=tuple(segments),
         )
-        table = mentions(classified)
-        unknown = sorted(set(table["touchpoint"]) - set(taxonomy.ids))
+        if mention_table is None:
+            table = mentions(classified)
+        else:
+            missing = [c for c in schema.MENTION_COLUMNS if c not in mention_table.columns]
+            if missing:
+                raise InputError(f"The mention table lacks column(s) {', '.join(missing)}; pass mentions(classified).")
+            table = mention_table
+        unknown = sorted(set(table["touchpoint"].unique().tolist()) - set(taxonomy.ids))
         if unknown:
             raise InputError(
                 f"Classified data mentions touchpoint(s) {', '.join(unknown)} that are not in taxonomy "
                 f"{taxonomy.name!r}; summarize with the taxonomy the model was trained on."
             )
-        analysed = classified[schema.STATUS].isin(ANALYSED)
+        analysed = classified[schema.STATUS].isin(ANALYSED).to_numpy(dtype=bool)
+        item = _positions(classified[schema.ROW_ID], table[schema.ROW_ID])  # each mention's row
+        columns = _MentionColumns(
+            item=item,
+            touchpoint=np.array(table["touchpoint"].tolist(), dtype=object),
+            sentiment=np.array(table["sentiment"].tolist(), dtype=object),
+        )
         counts.items = len(classified)
         counts.analysed = int(analysed.sum())
-        counts.status = Counter({str(k): int(v) for k, v in classified[schema.STATUS].value_counts().items()})
-        counts.sentiment = Counter(zip(table["touchpoint"], table["sentiment"], strict=True))
-        counts._count_days(classified, table, analysed)
-        counts._count_pairs(table)
-        counts._count_grams(table, processor)
-        counts._count_quotes(table)
-        for by in segments:
-            values = classified[by].astype(str)
-            counts.segment_items[by] = Counter(values[analysed].tolist())
-            value_of = dict(zip(classified[schema.ROW_ID], values, strict=True))
-            counts.segment_mentions[by] = Counter(
-                zip(table[schema.ROW_ID].map(value_of), table["touchpoint"], table["sentiment"], strict=True)
-            )
+        counts.status = Counter(classified[schema.STATUS].tolist())
+        counts.sentiment = Counter(zip(columns.touchpoint.tolist(), columns.sentiment.tolist(), strict=True))
+        counts._count_days(classified, columns, analysed)
+        counts._count_pairs(columns)
+        counts._count_evidence(table, columns, processor)
+        counts._count_segments(classified, columns, analysed)
         if counts.score_column is not None:
             counts.driver_counts = driver_counts(classified, counts.score_column, taxonomy.ids, table)
         return counts
 
-    def _count_days(self, classified: pd.DataFrame, table: pd.DataFrame, analysed: pd.Series) -> None:
+    def _count_days(self, classified: pd.DataFrame, columns: _MentionColumns, analysed: np.ndarray) -> None:
         if self.date_column is None:
             return
-        dates = pd.to_datetime(classified[self.date_column], errors="coerce", utc=True, format="mixed")
-        days = dates.dt.strftime("%Y-%m-%d").where(analysed & dates.notna())
-        self.day_items = Counter(days.dropna().tolist())
-        day_of = dict(zip(classified[schema.ROW_ID], days, strict=True))
-        dated = table.assign(day=table[schema.ROW_ID].map(day_of)).dropna(subset=["day"])
-        self.day_mentions = Counter(zip(dated["day"], dated["touchpoint"], strict=True))
-        negative = dated[dated["sentiment"] == "negative"]
-        self.day_negative = Counter(zip(negative["day"], negative["touchpoint"], strict=True))
+        days, _, _ = _days(classified[self.date_column])
+        dated = pd.notna(days)
+        self.day_items = Counter(days[analysed & dated].tolist())
+        keep = dated[columns.item]
+        day, tp = days[columns.item][keep], columns.touchpoint[keep]
+        self.day_mentions = Counter(zip(day.tolist(), tp.tolist(), strict=True))
+        negative = columns.sentiment[keep] == "negative"
+        self.day_negative = Counter(zip(day[negative].tolist(), tp[negative].tolist(), strict=True))
 
-    def _count_pairs(self, table: pd.DataFrame) -> None:
-        negative = table[table["sentiment"] == "negative"]
-        for tps in negative.groupby(schema.ROW_ID, sort=False)["touchpoint"].agg(lambda s: sorted(set(s))):
-            self.negative_items.update(tps)
-            self.negative_pairs.update(itertools.combinations(tps, 2))
+    def _count_pairs(self, columns: _MentionColumns) -> None:
+        negative = columns.sentiment == "negative"
+        items = pd.DataFrame({"item": columns.item[negative], "touchpoint": columns.touchpoint[negative]})
+        items = items.drop_duplicates()
+        self.negative_items = Counter(items["touchpoint"].tolist())
+        pairs = items.merge(items, on="item", suffixes=("_a", "_b"))
+        pairs = pairs[pairs["touchpoint_a"] < pairs["touchpoint_b"]]
+        self.negative_pairs = Counter(zip(pairs["touchpoint_a"].tolist(), pairs["touchpoint_b"].tolist(), strict=True))
 
-    def _count_grams(self, table: pd.DataFrame, processor: TextProcessor | None) -> None:
-        with_text = table[table["evidence"].astype(str).str.strip() != ""]
-        if with_text.empty:
+    def _count_evidence(self, table: pd.DataFrame, columns: _MentionColumns, processor: TextProcessor | None) -> None:
+        """Phrase counts and quote candidates, from the mentions that have an evidence sentence.
+
+        A sentence often is the evidence of several mentions (of one item, or repeated across
+        items), so each distinct sentence is lemmatized once and its grams added times its count.
+        """
+        texts = table["evidence"].tolist()
+        with_text = np.flatnonzero(_has_text(texts))
+        if not len(with_text):
             return
-        processor = processor or TextProcessor()
-        texts = with_text["evidence"].astype(str).tolist()
-        grams = [Counter(_ngrams(processor.content_lemmas(doc))) for doc in processor.docs(texts)]
-        for g, tp, sentiment in zip(grams, with_text["touchpoint"], with_text["sentiment"], strict=True):
-            self.grams.update(g)
-            if sentiment == "negative":
-                self.negative_grams.setdefault(tp, Counter()).update(g)
+        lemmas = lemmatizer(processor)
+        texts = [texts[i] for i in with_text.tolist()]
+        grams_of = {text: lemmas.grams(text) for text in dict.fromkeys(texts)}
+        _add_repeated(self.grams, ((grams_of[text], n) for text, n in Counter(texts).items()))
+        negative = np.flatnonzero(columns.sentiment[with_text] == "negative").tolist()
+        touchpoints = columns.touchpoint[with_text].tolist()
+        negative_texts = Counter((touchpoints[i], texts[i]) for i in negative)
+        by_touchpoint: dict[str, list[tuple[list[str], int]]] = {}
+        for (tp, text), n in negative_texts.items():
+            by_touchpoint.setdefault(tp, []).append((grams_of[text], n))
+        for tp, repeated in by_touchpoint.items():
+            _add_repeated(self.negative_grams.setdefault(tp, Counter()), repeated)
+        self._count_quotes(table.iloc[with_text], columns.touchpoint[with_text], columns.sentiment[with_text])
 
-    def _count_quotes(self, table: pd.DataFrame) -> None:
-        with_text = table[table["evidence"].astype(str).str.strip() != ""]
-        score = with_text["confidence"] * with_text["sentiment_confidence"]
-        for (tp, sentiment), group in with_text.assign(score=score).groupby(["touchpoint", "sentiment"], sort=False):
-            best = group.sort_values("score", ascending=False, kind="stable").head(QUOTE_POOL)
-            candidates = list(
-                zip(best["score"].astype(float), best["evidence"].astype(str), best[schema.ROW_ID], strict=True)
-            )
-            self.quote_pool[(tp, sentiment)] = candidates
+    def _count_quotes(self, table: pd.DataFrame, touchpoint: np.ndarray, sentiment: np.ndarray) -> None:
+        """The QUOTE_POOL best candidates per touchpoint and sentiment (in `_quote_order`)."""
+        score = table["confidence"].to_numpy(dtype=float) * table["sentiment_confidence"].to_numpy(dtype=float)
+        groups = pd.DataFrame({"touchpoint": touchpoint, "sentiment": sentiment, "score": score})
+        rank = groups.groupby(["touchpoint", "sentiment"], sort=False)["score"].rank(method="min", ascending=False)
+        near = np.flatnonzero((rank <= QUOTE_POOL).to_numpy())  # every candidate tied for a pool place
+        texts, row_ids = table["evidence"].to_numpy(dtype=object), table[schema.ROW_ID].to_numpy(dtype=object)
+        pools: dict[tuple[str, str], list[QuoteCandidate]] = {}
+        for i in near.tolist():
+            candidate = (float(score[i]), str(texts[i]), _scalar(row_ids[i]))
+            pools.setdefault((touchpoint[i], sentiment[i]), []).append(candidate)
+        for key, pool in pools.items():
+            self.quote_pool[key] = sorted(pool, key=_quote_order)[:QUOTE_POOL]
+
+    def _count_segments(self, classified: pd.DataFrame, columns: _MentionColumns, analysed: np.ndarray) -> None:
+        """Items and mentions per value of each segment column (rows without a value are left out)."""
+        for by in self.segments:
+            present = classified[by].notna().to_numpy()
+            values = np.array(classified[by].astype(str).tolist(), dtype=object)
+            self.segment_items[by] = Counter(values[analysed & present].tolist())
+            keep = present[columns.item]
+            self.segment_mentions[by] = Counter(
+                zip(values[columns.item][keep].tolist(), columns.touchpoint[keep].tolist(),
+                    columns.sentiment[keep].tolist(), strict=True)
+            )  # fmt: skip
 
     # -- merging -----------------------------------------------------------------------------
     def merge(self, other: SummaryCounts) -> SummaryCounts:
@@ -292,7 +435,7 @@ class SummaryCounts:
             setattr(merged, name, {k: mine.get(k, Counter()) + theirs.get(k, Counter()) for k in mine | theirs})
         for key in self.quote_pool | other.quote_pool:
             pool = self.quote_pool.get(key, []) + other.quote_pool.get(key, [])
-            merged.quote_pool[key] = sorted(pool, key=lambda c: -c[0])[:QUOTE_POOL]
+            merged.quote_pool[key] = sorted(pool, key=_quote_order)[:QUOTE_POOL]
         parts = [c for c in (self.driver_counts, other.driver_counts) if c is not None]
         merged.driver_counts = parts[0].merge(parts[1]) if len(parts) == 2 else (parts[0] if parts else None)
         return merged

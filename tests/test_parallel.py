@@ -1,0 +1,55 @@
+"""Ordered parallel map: input order, real worker processes, failures and early stops."""
+
+import os
+
+import pytest
+
+from touchtext._parallel import available_cores, ordered_map
+
+
+def _square_with_pid(offset: int, item: int) -> tuple[int, int]:
+    return item * item + offset, os.getpid()
+
+
+def _fail_on_three(context: None, item: int) -> int:
+    if item == 3:
+        raise ValueError(f"bad item {item}")
+    return item
+
+
+def test_results_come_back_in_input_order_from_worker_processes():
+    results = list(ordered_map(_square_with_pid, range(40), context=1, jobs=2, in_flight=5))
+    assert [value for value, _ in results] == [i * i + 1 for i in range(40)]
+    assert os.getpid() not in {pid for _, pid in results}  # computed in workers, not here
+
+
+def test_one_job_runs_in_this_process():
+    results = list(ordered_map(_square_with_pid, [2, 3], context=0, jobs=1))
+    assert results == [(4, os.getpid()), (9, os.getpid())]
+
+
+def test_a_failing_item_raises_its_error_in_the_caller():
+    seen = []
+    with pytest.raises(ValueError, match="bad item 3"):
+        for value in ordered_map(_fail_on_three, range(10), context=None, jobs=2):
+            seen.append(value)
+    assert seen == [0, 1, 2]
+
+
+def test_stopping_early_does_not_consume_the_whole_input():
+    pulled = []
+
+    def items():
+        for i in range(1000):
+            pulled.append(i)
+            yield i
+
+    mapped = ordered_map(_square_with_pid, items(), context=0, jobs=2, in_flight=3)
+    first = [next(mapped)[0] for _ in range(2)]
+    mapped.close()
+    assert first == [0, 1]
+    assert len(pulled) <= 5  # only a few items were ever in flight
+
+
+def test_available_cores_is_positive():
+    assert available_cores() >= 1
