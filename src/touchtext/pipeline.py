@@ -300,6 +300,15 @@ def _no_errors() -> pd.DataFrame:
 PLAN_ROWS = 1_000  # columns are detected on at least this many leading rows (or the first chunk, if larger)
 
 
+def _share_done(rows_done: int, chunks: TableChunks) -> float:
+    """The share of the input processed: rows done over the rows the file holds, estimated from
+    the rows read so far per share of its bytes (reading runs a few chunks ahead)."""
+    read = chunks.fraction_read
+    if read <= 0 or chunks.rows_read <= 0:
+        return 0.0
+    return min(rows_done / (chunks.rows_read / read), 1.0)
+
+
 def _read_head(chunks: TableChunks, reading: Iterator[ReadResult], chunk_rows: int) -> list[ReadResult]:
     """The leading chunks to decide the plan on: at least PLAN_ROWS rows, and at least two chunks
     when there are two (so a one-chunk input is known to be one)."""
@@ -380,7 +389,7 @@ def _stream(
             status.update(out.status)
             rows += out.rows
             review += out.needs_review
-            progress.update(rows, chunks.fraction_read)
+            progress.update(rows, _share_done(rows, chunks))
         progress.update(rows, 1.0)
         commit_all(list(writers.values()))
     except BaseException:

@@ -1,7 +1,8 @@
 """Progress of long runs: a bar on a terminal, periodic log lines otherwise, or nothing.
 
-A run reports after each chunk how many rows are done and what share of the input has been
-read; the ETA comes from that share (a streamed file's row count is not known in advance).
+A run reports after each chunk how many rows are done and what share of the input that is
+(estimated from the bytes read, since a streamed file's row count is not known in advance);
+the ETA comes from that share.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ class Progress(Protocol):
     """What a run calls while it works."""
 
     def update(self, rows: int, fraction: float) -> None:
-        """`rows` rows are done; `fraction` (0..1) of the input has been read."""
+        """`rows` rows are done, an estimated `fraction` (0..1) of the input."""
 
     def close(self) -> None:
         """The run ended (successfully or not)."""
@@ -54,12 +55,13 @@ class LogProgress:
         self.rows = 0
         self.fraction = 0.0
         self.logged = False
+        self.last_logged_at: tuple[int, float] = (-1, -1.0)
 
     def line(self) -> str:
-        """The progress line for the current state: rows, share read, rows/s and ETA."""
+        """The progress line for the current state: rows, share done, rows/s and ETA."""
         elapsed = max(time.monotonic() - self.started, 1e-9)
         rate = self.rows / elapsed
-        text = f"touchtext: {self.rows:,} rows, {self.fraction:.0%} of input read, {rate:,.0f} rows/s"
+        text = f"touchtext: {self.rows:,} rows, {self.fraction:.0%} done, {rate:,.0f} rows/s"
         if 0 < self.fraction < 1:
             text += f", ETA {_duration(elapsed * (1 - self.fraction) / self.fraction)}"
         return text
@@ -70,11 +72,12 @@ class LogProgress:
         if now - self.last_logged >= self.every:
             self.last_logged = now
             self.logged = True
+            self.last_logged_at = (self.rows, self.fraction)
             print(self.line(), file=self.stream, flush=True)
 
     def close(self) -> None:
-        if self.logged:
-            print(self.line().replace(", ETA", "; ETA"), file=self.stream, flush=True)
+        if self.logged and self.last_logged_at != (self.rows, self.fraction):
+            print(self.line(), file=self.stream, flush=True)
 
 
 class BarProgress:
