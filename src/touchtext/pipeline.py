@@ -429,8 +429,9 @@ class RunResult:
             return self.rows
         if "classified.csv" not in self.outputs:
             raise TouchtextError(
-                "This run kept no classified rows (it streamed them into the database); give it an output "
-                "folder to get classified.csv, or read the rows back with touchtext.database."
+                "This run wrote no classified.csv (its rows went to a database or, with the Dask engine, to "
+                "Parquet parts): read them back with touchtext.database or pd.read_parquet(out / 'classified'), "
+                "or run with an output folder and the local engine."
             )
         return read_classified(self.outputs["classified.csv"])
 
