@@ -21,7 +21,6 @@ import os
 import shutil
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,7 +34,7 @@ from .cleaning import CleaningSettings, Source
 from .errors import ClusterError, InputError
 from .model import TouchpointModel
 from .progress import NoProgress, Progress
-from .summaries import Period, SummaryCounts, mentions
+from .summaries import Period, SummaryCounts
 from .taxonomy import Taxonomy
 
 if TYPE_CHECKING:
@@ -216,8 +215,8 @@ def _arrow(df: pd.DataFrame) -> pa.Table:
     return table
 
 
-def _mention_frame(classified: pd.DataFrame) -> pd.DataFrame:
-    table = mentions(classified)
+def _mention_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """A chunk's mention table with fixed dtypes, so every part file has the same schema."""
     return table.astype({schema.ROW_ID: "int64", "confidence": "float64", "sentiment_confidence": "float64",
                          "evidence_start": "Int64", "evidence_end": "Int64"})  # fmt: skip
 
@@ -241,14 +240,14 @@ def _classify_piece(
     """On a worker: classify and count one chunk, write its rows; return the counts without the rows."""
     table = _keyed(part.iloc[piece.start : piece.stop], piece.first_row_id)
     out = pipeline._process_chunk(plan, pipeline._Chunk(piece.index, table))
-    assert out.classified is not None  # the plan keeps the rows
+    assert out.classified is not None and out.mention_rows is not None  # the plan keeps the rows
     _write_part(out.classified, Path(folders["classified"]), piece.index)
-    _write_part(_mention_frame(out.classified), Path(folders["mentions"]), piece.index)
-    return replace(out, classified=None)
+    _write_part(_mention_frame(out.mention_rows), Path(folders["mentions"]), piece.index)
+    return replace(out, classified=None, mention_rows=None)
 
 
 def _first_rows(parts: list[pd.DataFrame], rows: int) -> pd.DataFrame:
-    """The first `rows` rows of the input: the first chunk, from which the plan is decided."""
+    """The first `rows` rows of the input, from which the plan is decided."""
     return pd.concat(parts).head(rows) if len(parts) > 1 else parts[0].head(rows)
 
 
@@ -422,11 +421,12 @@ def _classify_on(
         lengths = [int(n) for n in client.gather(client.compute([delayed(len)(p) for p in parts]))]
         if not sum(lengths):  # as the local engine
             raise InputError(f"{found.shown} has a header row but no data rows; there is nothing to classify.")
-        first = client.compute(delayed(_first_rows)(_leading(parts, lengths, partition_rows), partition_rows))
+        sample = pipeline.plan_rows(partition_rows)  # as many leading rows as the local engine plans on
+        first = client.compute(delayed(_first_rows)(_leading(parts, lengths, sample), sample))
         first_chunk = _keyed(first.result(), 1)
     except _READ_ERRORS as exc:
         raise _unreadable(found, exc) from exc
-    plan = make_plan(first_chunk)  # decided once, from the first chunk, as the local engine does
+    plan = make_plan(first_chunk)  # decided once, from the leading rows, as the local engine does
     pieces = _pieces(lengths, partition_rows)
     out.mkdir(parents=True, exist_ok=True)
     token = uuid.uuid4().hex[:8]
@@ -457,9 +457,8 @@ def _merge_in_order(
     from distributed import as_completed
 
     done: dict[int, pipeline._ChunkOutput] = {}
-    total: SummaryCounts | None = None
-    status: Counter[str] = Counter()
-    rows = review = merged = 0
+    tally = pipeline._Tally()
+    merged = 0
     for future in as_completed(futures):
         try:
             result = future.result()
@@ -467,13 +466,8 @@ def _merge_in_order(
             raise _unreadable(found, exc) from exc
         done[result.index] = result
         while merged in done:
-            chunk = done.pop(merged)
-            assert chunk.counts is not None  # a plan with a taxonomy always counts
-            total = chunk.counts if total is None else total + chunk.counts
-            status.update(chunk.status)
-            rows += chunk.rows
-            review += chunk.needs_review
+            tally.add(done.pop(merged))
             merged += 1
-            progress.update(rows, merged / len(futures))
-    assert total is not None  # an input has at least one row, so one chunk
-    return total, pipeline.StreamStats(rows, dict(status), review)
+            progress.update(tally.rows, merged / len(futures))
+    assert tally.counts is not None  # an input has at least one row, so one chunk, counted
+    return tally.counts, tally.stats()

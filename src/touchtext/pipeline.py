@@ -29,7 +29,6 @@ from .cleaning import TRUNCATED_NOTE, CleaningSettings, Source, SourceRule, clea
 from .drivers import detect_score_column
 from .errors import InputError, TouchtextError
 from .io import (
-    ERROR_COLUMNS,
     AppendingCsv,
     ReadResult,
     TableChunks,
@@ -44,7 +43,7 @@ from .io import (
 from .model import TouchpointModel, file_sha256, load_model, mentions_to_columns
 from .progress import NoProgress, Progress
 from .report import render_report_html, render_summary_markdown, render_terminal_table
-from .summaries import Period, SummaryCounts, SummaryTables, alerts, detect_date_column, mentions
+from .summaries import Period, SummaryCounts, SummaryTables, alerts, detect_date_column
 from .taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
@@ -233,7 +232,8 @@ class _ChunkOutput:
     counts: SummaryCounts | None
     status: Counter[str]
     needs_review: int
-    classified: pd.DataFrame | None = None  # kept only when the caller needs the rows (databases)
+    classified: pd.DataFrame | None = None  # kept only when the caller needs the rows (databases, Dask)
+    mention_rows: pd.DataFrame | None = None  # their mention table, likewise
 
 
 def _process_chunk(plan: _StreamPlan, chunk: _Chunk) -> _ChunkOutput:
@@ -244,14 +244,15 @@ def _process_chunk(plan: _StreamPlan, chunk: _Chunk) -> _ChunkOutput:
         cleaning=plan.cleaning, explain=plan.explain,
     )  # fmt: skip
     header = chunk.index == 0
-    table = mentions(classified) if "mentions" in plan.files or plan.counts is not None else None
+    decoded = schema.decode_mentions(classified)  # read the MENTIONS JSON once for every table below
+    table = schema.mention_table(classified, decoded=decoded)
     csv: dict[str, str] = {}
     if "classified" in plan.files:
         csv["classified"] = format_csv(classified, header=header)
-    if "mentions" in plan.files and table is not None:
+    if "mentions" in plan.files:
         csv["mentions"] = format_csv(table, header=header)
     if "sentences" in plan.files:
-        csv["sentences"] = format_csv(schema.sentence_table(classified), header=header)
+        csv["sentences"] = format_csv(schema.sentence_table(classified, decoded=decoded), header=header)
     counts = None
     if plan.counts is not None:
         spec = plan.counts
@@ -264,6 +265,7 @@ def _process_chunk(plan: _StreamPlan, chunk: _Chunk) -> _ChunkOutput:
         counts=counts, status=Counter(classified[schema.STATUS].astype(str).tolist()),
         needs_review=int(classified[schema.NEEDS_REVIEW].sum()),
         classified=classified if plan.keep_rows else None,
+        mention_rows=table if plan.keep_rows else None,
     )  # fmt: skip
 
 
@@ -277,6 +279,26 @@ class StreamStats:
     unparsed_lines: tuple[int, ...] = ()  # input line numbers of the rows that could not be parsed
     outputs: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
+
+
+@dataclass
+class _Tally:
+    """What the processed chunks add up to, merged in input order: summary counts and row stats."""
+
+    counts: SummaryCounts | None = None
+    status: Counter[str] = field(default_factory=Counter)
+    rows: int = 0
+    needs_review: int = 0
+
+    def add(self, out: _ChunkOutput) -> None:
+        if out.counts is not None:
+            self.counts = out.counts if self.counts is None else self.counts + out.counts
+        self.status.update(out.status)
+        self.rows += out.rows
+        self.needs_review += out.needs_review
+
+    def stats(self, **more: Any) -> StreamStats:
+        return StreamStats(self.rows, dict(self.status), self.needs_review, **more)
 
 
 def _chunk_tasks(
@@ -293,11 +315,12 @@ def _chunk_tasks(
         yield _Chunk(index, read.table if prepare is None else prepare(read.table))
 
 
-def _no_errors() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="int64" if c == schema.ROW_ID else object) for c in ERROR_COLUMNS})
-
-
 PLAN_ROWS = 1_000  # columns are detected on at least this many leading rows (or the first chunk, if larger)
+
+
+def plan_rows(chunk_rows: int) -> int:
+    """How many leading rows a streamed run (local or Dask) decides its plan on."""
+    return max(chunk_rows, PLAN_ROWS)
 
 
 def _share_done(rows_done: int, chunks: TableChunks) -> float:
@@ -309,31 +332,29 @@ def _share_done(rows_done: int, chunks: TableChunks) -> float:
     return min(rows_done / (chunks.rows_read / read), 1.0)
 
 
-def _read_head(chunks: TableChunks, reading: Iterator[ReadResult], chunk_rows: int) -> list[ReadResult]:
+def _read_head(reading: Iterator[ReadResult], chunk_rows: int) -> list[ReadResult]:
     """The leading chunks to decide the plan on: at least PLAN_ROWS rows, and at least two chunks
     when there are two (so a one-chunk input is known to be one)."""
     head: list[ReadResult] = []
-    needed, rows = max(chunk_rows, PLAN_ROWS), 0
-    for read in reading:
+    needed, rows = plan_rows(chunk_rows), 0
+    for read in reading:  # the reader refuses an input without rows, so there is at least one chunk
         head.append(read)
         rows += len(read.table)
         if len(head) >= 2 and rows >= needed:
             break
-    if not head:  # no rows: the columns alone
-        head.append(ReadResult(pd.DataFrame(columns=[schema.ROW_ID, *chunks.columns]), _no_errors()))
     return head
 
 
 def _plan_sample(head: list[ReadResult], chunk_rows: int) -> pd.DataFrame:
     """The leading rows the plan is decided on: the first chunk, or PLAN_ROWS rows if more."""
     table = pd.concat([r.table for r in head], ignore_index=True) if len(head) > 1 else head[0].table
-    return table.iloc[: max(chunk_rows, PLAN_ROWS)]
+    return table.iloc[: plan_rows(chunk_rows)]
 
 
 def _first_table(input_path: str | Path, *, chunk_rows: int, sheet: str | None) -> pd.DataFrame:
     """The leading rows of an input that a streamed run decides its plan on."""
     with iter_table_chunks(input_path, chunk_rows=chunk_rows, sheet=sheet) as chunks:
-        return _plan_sample(_read_head(chunks, iter(chunks), chunk_rows), chunk_rows)
+        return _plan_sample(_read_head(iter(chunks), chunk_rows), chunk_rows)
 
 
 def _stream(
@@ -362,35 +383,29 @@ def _stream(
     created = [folder for folder in {path.parent for path in files.values()} if not folder.exists()]
     writers = {name: AppendingCsv(path) for name, path in files.items()}
     try:
-        chunks = iter_table_chunks(input_path, chunk_rows=chunk_rows, sheet=sheet, strict=strict)
-        reading = iter(chunks)
-        head = _read_head(chunks, reading, chunk_rows)
-        plan = make_plan(_plan_sample(head, chunk_rows))
-        workers = 1 if len(head) == 1 else min(jobs or available_cores(), available_cores() * 4)
-        unparsed: list[int] = []
-        tasks = _chunk_tasks(itertools.chain(head, reading), writers.get("errors"), unparsed, prepare)
-        total: SummaryCounts | None = None
-        status: Counter[str] = Counter()
-        rows = review = 0
-        columns: tuple[str, ...] | None = None
-        for out in ordered_map(_process_chunk, tasks, context=plan, jobs=workers):
-            if columns is None:
-                columns = out.columns
-            elif out.columns != columns:  # cannot happen: every chunk has the file's columns
-                raise TouchtextError(
-                    f"Chunk {out.index + 1} of {input_path} produced different columns; please report this."
-                )
-            for name, text in out.csv.items():
-                writers[name].append_text(text)
-            if out.counts is not None:
-                total = out.counts if total is None else total + out.counts
-            if on_chunk is not None:
-                on_chunk(out)
-            status.update(out.status)
-            rows += out.rows
-            review += out.needs_review
-            progress.update(rows, _share_done(rows, chunks))
-        progress.update(rows, 1.0)
+        with iter_table_chunks(input_path, chunk_rows=chunk_rows, sheet=sheet, strict=strict) as chunks:
+            reading = iter(chunks)
+            head = _read_head(reading, chunk_rows)
+            plan = make_plan(_plan_sample(head, chunk_rows))
+            workers = 1 if len(head) == 1 else min(jobs or available_cores(), available_cores() * 4)
+            unparsed: list[int] = []
+            tasks = _chunk_tasks(itertools.chain(head, reading), writers.get("errors"), unparsed, prepare)
+            tally = _Tally()
+            columns: tuple[str, ...] | None = None
+            for out in ordered_map(_process_chunk, tasks, context=plan, jobs=workers):
+                if columns is None:
+                    columns = out.columns
+                elif out.columns != columns:  # cannot happen: every chunk has the file's columns
+                    raise TouchtextError(
+                        f"Chunk {out.index + 1} of {input_path} produced different columns; please report this."
+                    )
+                for name, text in out.csv.items():
+                    writers[name].append_text(text)
+                tally.add(out)
+                if on_chunk is not None:
+                    on_chunk(out)
+                progress.update(tally.rows, _share_done(tally.rows, chunks))
+            progress.update(tally.rows, 1.0)
         commit_all(list(writers.values()))
     except BaseException:
         for writer in writers.values():
@@ -401,8 +416,8 @@ def _stream(
         raise
     finally:
         progress.close()
-    stats = StreamStats(rows, dict(status), review, tuple(unparsed), dict(files), time.perf_counter() - started)
-    return stats, total, plan
+    stats = tally.stats(unparsed_lines=tuple(unparsed), outputs=dict(files), seconds=time.perf_counter() - started)
+    return stats, tally.counts, plan
 
 
 @dataclass(frozen=True)

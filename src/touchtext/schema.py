@@ -83,47 +83,68 @@ def require_columns(classified: pd.DataFrame, columns: tuple[str, ...]) -> None:
         )
 
 
-def mention_table(classified: pd.DataFrame) -> pd.DataFrame:
+Decoded = list[tuple[Any, list[dict[str, Any]]]]  # (row id, the mentions of that row) per row with mentions
+
+
+def decode_mentions(classified: pd.DataFrame) -> Decoded:
+    """The MENTIONS cells decoded once, for callers that build several tables from them.
+
+    Example:
+        >>> decoded = decode_mentions(classify(df))  # doctest: +SKIP
+        >>> mention_table(df, decoded=decoded), sentence_table(df, decoded=decoded)  # doctest: +SKIP
+    """
+    require_columns(classified, (ROW_ID, MENTIONS))
+    out: Decoded = []
+    for row_id, cell in zip(classified[ROW_ID].tolist(), classified[MENTIONS].tolist(), strict=True):
+        if not isinstance(cell, str) or not cell.strip():
+            continue
+        try:
+            out.append((row_id, json.loads(cell)))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"Row {row_id}: the {MENTIONS!r} cell is not valid JSON ({exc.msg}).") from exc
+    return out
+
+
+def mention_table(classified: pd.DataFrame, *, decoded: Decoded | None = None) -> pd.DataFrame:
     """One row per (item, touchpoint) with sentiment, confidences and the best evidence sentence,
     decoded from the MENTIONS column of classified data (the inverse of classification's encoding).
+    Pass `decoded` (`decode_mentions`) when it is at hand, so the JSON is read once.
 
     Example:
         >>> mention_table(classify(df))[["row_id", "touchpoint", "sentiment"]].head(2)  # doctest: +SKIP
     """
-    require_columns(classified, (ROW_ID, MENTIONS))
-    rows = []
-    for row_id, cell in zip(classified[ROW_ID], classified[MENTIONS], strict=True):
-        if not isinstance(cell, str) or not cell.strip():
-            continue
-        try:
-            items = json.loads(cell)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"Row {row_id}: the {MENTIONS!r} cell is not valid JSON ({exc.msg}).") from exc
+    columns: tuple[list[Any], ...] = tuple([] for _ in MENTION_COLUMNS)
+    row_ids, touchpoints, sentiments, confidences, sentiment_confidences, texts, starts, ends = columns
+    for row_id, items in decode_mentions(classified) if decoded is None else decoded:
         for m in items:
             first = (m.get("evidence") or [{}])[0]
-            rows.append(
-                (row_id, m["touchpoint"], m["sentiment"], float(m["confidence"]), float(m["sentiment_confidence"]),
-                 first.get("text", ""), first.get("start"), first.get("end"))
-            )  # fmt: skip
-    return pd.DataFrame(rows, columns=list(MENTION_COLUMNS))
+            row_ids.append(row_id)
+            touchpoints.append(m["touchpoint"])
+            sentiments.append(m["sentiment"])
+            confidences.append(float(m["confidence"]))
+            sentiment_confidences.append(float(m["sentiment_confidence"]))
+            texts.append(first.get("text", ""))
+            starts.append(first.get("start"))
+            ends.append(first.get("end"))
+    if not row_ids:
+        return pd.DataFrame([], columns=list(MENTION_COLUMNS))
+    return pd.DataFrame(dict(zip(MENTION_COLUMNS, columns, strict=True)))
 
 
 SENTENCE_COLUMNS: Final = (ROW_ID, "start", "end", "sentence", "touchpoints", "sentiments")
 
 
-def sentence_table(classified: pd.DataFrame) -> pd.DataFrame:
+def sentence_table(classified: pd.DataFrame, *, decoded: Decoded | None = None) -> pd.DataFrame:
     """One row per item sentence that speaks of a touchpoint: its span in `clean_text`, the
     touchpoints it was assigned and its own sentiment towards each (from the evidence in MENTIONS).
+    Pass `decoded` (`decode_mentions`) when it is at hand, so the JSON is read once.
 
     Example:
         >>> sentence_table(classify(df)).head(3)  # doctest: +SKIP
     """
-    require_columns(classified, (ROW_ID, MENTIONS))
     rows: dict[tuple[Any, int, int], dict[str, Any]] = {}
-    for row_id, cell in zip(classified[ROW_ID], classified[MENTIONS], strict=True):
-        if not isinstance(cell, str) or not cell.strip():
-            continue
-        for m in json.loads(cell):
+    for row_id, items in decode_mentions(classified) if decoded is None else decoded:
+        for m in items:
             for e in m.get("evidence") or []:
                 key = (row_id, int(e["start"]), int(e["end"]))
                 entry = rows.setdefault(key, {"sentence": e.get("text", ""), "labels": []})

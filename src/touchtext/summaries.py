@@ -83,36 +83,12 @@ _DATE_COLUMN_HINTS = ("date", "created_at", "created", "timestamp", "time", "sub
 
 def mentions(classified: pd.DataFrame) -> pd.DataFrame:
     """One row per (item, touchpoint) with sentiment, confidences and the best evidence sentence
-    (MENTION_COLUMNS), decoded from the MENTIONS column: the same table as `schema.mention_table`,
-    built from plain column lists (decoded cells are dropped as soon as they are read, so the
-    garbage collector is not kept busy by millions of live dicts).
+    (MENTION_COLUMNS), decoded from the MENTIONS column (`schema.mention_table`).
 
     Example:
         >>> mentions(classify(df))[["row_id", "touchpoint", "sentiment"]].head(2)  # doctest: +SKIP
     """
-    schema.require_columns(classified, (schema.ROW_ID, schema.MENTIONS))
-    columns: tuple[list[Any], ...] = tuple([] for _ in schema.MENTION_COLUMNS)
-    row_ids, touchpoints, sentiments, confidences, sentiment_confidences, texts, starts, ends = columns
-    for row_id, cell in zip(classified[schema.ROW_ID].tolist(), classified[schema.MENTIONS].tolist(), strict=True):
-        if not isinstance(cell, str) or not cell.strip():
-            continue
-        try:
-            items = json.loads(cell)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"Row {row_id}: the {schema.MENTIONS!r} cell is not valid JSON ({exc.msg}).") from exc
-        for m in items:
-            first = (m.get("evidence") or [{}])[0]
-            row_ids.append(row_id)
-            touchpoints.append(m["touchpoint"])
-            sentiments.append(m["sentiment"])
-            confidences.append(float(m["confidence"]))
-            sentiment_confidences.append(float(m["sentiment_confidence"]))
-            texts.append(first.get("text", ""))
-            starts.append(first.get("start"))
-            ends.append(first.get("end"))
-    if not row_ids:
-        return pd.DataFrame([], columns=list(schema.MENTION_COLUMNS))
-    return pd.DataFrame(dict(zip(schema.MENTION_COLUMNS, columns, strict=True)))
+    return schema.mention_table(classified)
 
 
 def wilson_interval(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
