@@ -39,3 +39,47 @@ def test_cached_character_scripts_count_like_one_findall_per_script(text):
 def test_ascii_words_split_like_the_word_regex(text):
     lower = text.lower()
     assert lower.translate(_langid._BLANK_ASCII_NON_LETTERS).split() == _langid._WORD.findall(lower)
+
+
+# -- the whole-number fast path must give the float rules' answer --------------------------------
+_STOP_PIECES = sorted(
+    {w for words in _langid._stop_words().values() for w in words if w.isalpha() and len(w) < 8}
+    | {"the", "und", "est", "a", "in", "me", "ok", "nice", "room", "staff", "hotel"}
+)
+_GLUE = st.sampled_from([" ", " ", ", ", ". ", "\n", " £5 ", " 😀 ", " é ", "’", "-", "—"])
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(_STOP_PIECES), _GLUE), max_size=12).map(
+        lambda pairs: "".join(w + g for w, g in pairs)
+    )
+)
+@settings(max_examples=2000, deadline=None)
+def test_quick_latin_language_agrees_with_the_full_rules(text):
+    assert _langid._latin_language(text) == _langid._full_latin_language(text)
+
+
+@given(_MIXED | st.text(alphabet=st.sampled_from(list("ab cD£€😀é中")), max_size=40))
+@settings(max_examples=1000, deadline=None)
+def test_quick_latin_language_agrees_on_any_text(text):
+    assert _langid._latin_language(text) == _langid._full_latin_language(text)
+
+
+def test_ties_and_near_ties_are_left_to_the_full_rules():
+    # "a" and "in" are on many lists: English shares their weight, so it does not lead outright.
+    for text in ["a in a in a in", "die die the", "und the und the", "the of und die le la"]:
+        assert _langid._latin_language(text) == _langid._full_latin_language(text)
+    assert _langid._quick_latin_language("die die the") is None
+
+
+@given(_MIXED | st.text(alphabet=st.sampled_from(list("abcXYZ £€😀é中ひ한р")), max_size=60))
+@settings(max_examples=1000, deadline=None)
+def test_ascii_letter_majority_is_latin_for_dominant_script(text):
+    if _langid._ascii_letters_outweigh_the_rest(text):
+        assert _langid._dominant_script(text)[0] == "latin"
+
+
+def test_detect_language_takes_the_shortcuts_on_common_text():
+    assert _langid.detect_language("The room cost £120 and the staff were great 😀") == "en"
+    assert _langid.detect_language("Das Zimmer kostet 120 € und das Personal war unfreundlich") == "de"
+    assert _langid.detect_language("ok 😀") == "und"

@@ -117,6 +117,95 @@ def test_split_prefilter_regexes_agree_with_the_combined_ones(text):
     assert redaction._has_street(text, lower, words) == (hinted and bool(_COMBINED_STREETS.search(text)))
 
 
+# The prefilter as it was before its fast paths (substring tests, bytes splitting, letter-grouped
+# alternations, the lowercased ASCII street regex): the fast one must give the same answer.
+_OLD_CUE_PATTERNS = [
+    re.compile(rf"(?:{redaction._NAME_CUE_WORDS})\s+"),
+    re.compile(rf"\b(?:my|his|her|our) (?:{redaction._RELATIVE_WORDS}),?\s+"),
+    re.compile(rf"\b(?:{redaction._SIGN_OFF_WORDS})[,.!]?[ \t]*[\n,.][ \t]*"),
+]
+
+
+def _reference_might_hold_pii(text):
+    has_digit = redaction._DIGIT_OR_AT.search(text) is not None
+    if has_digit and _COMBINED_NUMBERS.search(text):
+        return True
+    lower = text.lower()
+    words = set(lower.translate(redaction._WORD_BREAKS).split())
+    hinted = not words.isdisjoint(redaction._STREET_HINTS) or bool(redaction._COMPOUND_HINT.search(lower))
+    if has_digit and hinted and _COMBINED_STREETS.search(text):
+        return True
+    if not words.isdisjoint(redaction._TITLE_KEYS) and redaction._PRECHECK_TITLES.search(text):
+        return True
+    if "\n" in text and redaction._PRECHECK_LINES.search(text):
+        return True
+    if len(lower) != len(text):
+        return bool(redaction._PRECHECK_CUES.search(text))
+    for (keys, _), pattern in zip(redaction._CUE_FAMILIES, _OLD_CUE_PATTERNS, strict=True):
+        if not words.isdisjoint(keys) and any(
+            m.end() < len(text) and text[m.end()].isupper() for m in pattern.finditer(lower)
+        ):
+            return True
+    return "at" in words and "dot" in words and bool(redaction._PRECHECK_CUES.search(text))
+
+
+_GATE_PIECES = [
+    *_PREFILTER_PIECES, "name is Ann", "recalled Bo", "this is Jo", "my wife Eva", "his boss,  Li", "thanks,\nTom",
+    "thank you.\nAnn", "Best, Max", "*thanks, Ann", "much. Bea", "Mr Smith", "Dr. Who", "\nFrom: Ann", "— Ann",
+    "at x dot com", "account holder: Ann", "under the name Bo", "Rua Augusta ", "*rua X ", "RUE de ", "ſt", "K",
+    "\x1c", "\u2028", "–", "£5", "😀", "é", "Straße 5", "allée X ", "praça Y ", "×", "Ÿ", "called", "Called",
+]  # fmt: skip
+
+
+@given(
+    st.lists(st.sampled_from(_GATE_PIECES), max_size=8).map(" ".join)
+    | st.lists(st.sampled_from(_GATE_PIECES), max_size=8).map("".join)
+    | st.text(alphabet=st.sampled_from(list("aA1 .,:\n\tmyhisr@ſKıİ£😀é—–\u00a0\x1c")), max_size=40)
+    | st.text(max_size=40)
+)
+@settings(max_examples=3000, deadline=None)
+def test_fast_prefilter_agrees_with_the_reference(text):
+    assert redaction._might_hold_pii(text) == _reference_might_hold_pii(text)
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab tYs.,;!?-—–'\"()\n\t\x1c\xa0\u2028\u3000é😀ç")), max_size=50))
+@settings(max_examples=2000, deadline=None)
+def test_key_words_split_like_str_translate(text):
+    lower = text.lower()
+    words = set(lower.translate(redaction._WORD_BREAKS).split())
+    keys = {w.decode() for w in redaction._KEY_WORDS}
+    for word in ("at", "dot", "you", "st", "rua", "allée", "praça", "mr"):
+        assert word in keys
+        for variant in (f"{word} {text}", f"{text}—{word}\xa0", f"x{word}", f"{word}\x1c{text}"):
+            low = variant.lower()
+            assert redaction._key_words(low) == set(low.translate(redaction._WORD_BREAKS).split()) & keys
+    assert redaction._key_words(lower) == words & keys
+
+
+@given(st.lists(st.sampled_from(_GATE_PIECES), max_size=8).map(" ".join) | st.text(max_size=40))
+@settings(max_examples=1500, deadline=None)
+def test_letter_grouped_cue_patterns_find_the_same_matches(text):
+    lower = text.lower()
+    for (_, pattern), old in zip(redaction._CUE_FAMILIES, _OLD_CUE_PATTERNS, strict=True):
+        assert [m.span() for m in pattern.finditer(lower)] == [m.span() for m in old.finditer(lower)]
+
+
+@given(
+    st.lists(st.sampled_from([*_PREFILTER_PIECES, "RUA x ", "Calle y ", "bd. Z ", "*via a "]), max_size=8).map(" ".join)
+)
+@settings(max_examples=1500, deadline=None)
+def test_ascii_prefixed_street_regex_agrees(text):
+    if text.isascii():
+        fast = redaction._PRECHECK_PREFIXED_STREET_ASCII_LOWER.search(text.lower()) is not None
+        assert fast == (redaction._PRECHECK_PREFIXED_STREET.search(text) is not None)
+
+
+def test_compound_suffix_substrings_cover_every_suffix():
+    for suffix in redaction._COMPOUND_SUFFIX_TEXTS:
+        assert redaction._may_hold_compound_suffix(f"x{suffix}y")
+    assert not redaction._may_hold_compound_suffix("the room was fine")
+
+
 def test_recent_texts_are_remembered_but_not_shared_or_pickled():
     redactor = Redactor()
     text = "Call me on 07700 900123 or mail ann@example.com"

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import math
 import re
+import struct
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -184,6 +186,21 @@ def _dominant_script(text: str) -> tuple[str | None, dict[str, int]]:
     return max(counts, key=lambda k: counts[k]), counts
 
 
+_BYTES_ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
+
+
+def _ascii_letters_outweigh_the_rest(text: str) -> bool:
+    """True if `text` has more ASCII letters than 3 times its non-ASCII characters, so that
+    `_dominant_script` would call it Latin (no other script weighs more than 3 a character).
+
+    Counted on UTF-8 bytes: a non-ASCII character is at least 2 bytes, so the bytes beyond one
+    per character are at least their number.
+    """
+    data = text.encode("utf-8", "surrogatepass")
+    ascii_letters = len(data) - len(data.translate(None, _BYTES_ASCII_LETTERS))
+    return ascii_letters > 3 * (len(data) - len(text))
+
+
 @functools.lru_cache(maxsize=4096)
 def _char_scripts(char: str) -> tuple[tuple[str, ...], bool]:
     """The table's scripts a character belongs to, and whether it is a letter (cached: a text's
@@ -246,6 +263,8 @@ def detect_language(text: object) -> str:
         sample = _PLACEHOLDER.sub(" ", sample)
     if sample.isascii():  # the common case: no script to weigh
         script, counts = ("latin" if _ASCII_LETTER.search(sample) else None), {"latin": 1}
+    elif _ascii_letters_outweigh_the_rest(sample):  # the next most common: "£", "€", an emoji
+        script, counts = "latin", {"latin": 1}
     else:
         script, counts = _dominant_script(sample)
     if script is None:
@@ -263,7 +282,65 @@ def detect_language(text: object) -> str:
     return _latin_language(sample)
 
 
+# The common case without floats: each ASCII stop word's weight 1/k times the least common
+# multiple of 1..16 is a whole number, packed with the other languages' into 32-bit lanes of
+# one int (a last lane counts one-letter words), so a text's evidence is one sum of ints.
+_SCALE = math.lcm(*range(1, len(LATIN_LANGUAGES) + 1))
+_LANE_BITS = 32
+_LANES = struct.Struct(f"<{len(LATIN_LANGUAGES) + 1}I")
+_MAX_PACKED_WORDS = (2**_LANE_BITS - 1) // _SCALE  # more words could overflow a lane
+_BYTES_ASCII_LETTER_RUNS = bytes(c if 97 <= c <= 122 else 32 for c in range(256))  # a-z kept, all else blank
+_NON_ASCII_LETTER = re.compile(r"[^\W\d_\x00-\x7f]")  # a character `_WORD` matches, outside ASCII
+
+
+@functools.cache
+def _packed_weights() -> dict[bytes, int]:
+    """For each a-z word that can carry evidence: its weight per language (times `_SCALE`) in
+    one lane each, plus 1 in the last lane for a one-letter word."""
+    packed: dict[bytes, int] = {}
+    for word, (langs, _) in _word_weights().items():
+        if re.fullmatch("[a-z]+", word):
+            packed[word.encode()] = sum(
+                (_SCALE // len(langs)) << (_LANE_BITS * LATIN_LANGUAGES.index(lang)) for lang in langs
+            )
+    for code in range(97, 123):
+        letter = bytes([code])
+        packed[letter] = packed.get(letter, 0) + (1 << (_LANE_BITS * len(LATIN_LANGUAGES)))
+    return packed
+
+
+def _quick_latin_language(lower: str) -> str | None:
+    """`_full_latin_language`'s answer for a lowercased text without non-ASCII letters when it
+    is "und" (too few words) or "en" (English stop words lead outright); None otherwise.
+
+    Exact: whole-number scores differ by at least 1 where the float ones differ by at least
+    1/_SCALE, far more than their rounding error, so a strict lead here is one there too.
+    """
+    if lower.isascii():
+        data = lower.encode("ascii")
+    elif _NON_ASCII_LETTER.search(lower) is None:  # only emoji, symbols and such: word breaks
+        data = lower.encode("ascii", "replace")  # each becomes "?", a word break like them
+    else:
+        return None
+    words = data.translate(_BYTES_ASCII_LETTER_RUNS).split()
+    if len(words) > _MAX_PACKED_WORDS:
+        return None
+    packed = sum(filter(None, map(_packed_weights().get, words)))
+    *scores, one_letter = _LANES.unpack(packed.to_bytes(_LANES.size, "little"))
+    if len(words) - one_letter < _MIN_WORDS:
+        return UNDETERMINED
+    if scores[0] > max(scores[1:]):  # English is LATIN_LANGUAGES[0]
+        return "en"
+    return None
+
+
 def _latin_language(sample: str) -> str:
+    lower = sample.lower()
+    return _quick_latin_language(lower) or _full_latin_language(sample)
+
+
+def _full_latin_language(sample: str) -> str:
+    """The language of a Latin-script sample by stop words, spellings and English coverage."""
     lower = sample.lower()
     ascii_only = lower.isascii()
     words = Counter(lower.translate(_BLANK_ASCII_NON_LETTERS).split() if ascii_only else _WORD.findall(lower))

@@ -181,6 +181,23 @@ _URL_SECRET_PATH = re.compile(
     r"|/(?:u|user|users|profile)/[a-z][\w.-]{3,}"
     r"|/(?=[\w-]*\d)(?=[\w-]*[a-z])[\w-]{12,}(?=/|$|\?)"
 )
+
+
+def _by_first_letter(alternatives: str, *, word_start: bool = False) -> str:
+    r"""`(?:a|b|...)` for `|`-separated alternatives that each start with a plain letter, grouped
+    by that letter: `re` then skips straight to where one may start (it does so only when every
+    branch begins with a literal). With `word_start`, each also needs no word character before
+    it, as `\b` in front would (checked after the first letter, so the branch still begins with
+    it). Two alternatives with different first letters never match at the same place, so the
+    grouping finds the same matches.
+    """
+    groups: dict[str, list[str]] = {}
+    for alternative in alternatives.split("|"):
+        groups.setdefault(alternative[0], []).append(alternative[1:])
+    guard = r"(?<!\w.)" if word_start else ""
+    return "(?:" + "|".join(f"{first}{guard}(?:{'|'.join(rests)})" for first, rests in groups.items()) + ")"
+
+
 # A cheap filter: only texts with something shaped like personal data go through spaCy. Each
 # family mirrors matcher patterns (including what must follow a cue, e.g. a capitalized name)
 # and runs only when its own C-speed gate fires. Each regex is kept to a form `re` can scan for
@@ -209,6 +226,11 @@ _PRECHECK_NUMBERED_STREET = re.compile(
 )
 _PRECHECK_COMPOUND_STREET = re.compile(rf"[a-zäöüß](?:{_COMPOUND_SUFFIXES})\s+\d")  # Hauptstraße 5
 _PRECHECK_PREFIXED_STREET = re.compile(rf"\b(?i:{_STREET_PREFIXES_PATTERN})\b\.?\s+[A-Za-zÀ-ÿ]+\s")  # Rua Augusta 5
+# The same over the lowercased text of an ASCII text, where case folding is plain a-z (no ſ, K,
+# ı to match s, k, i) and does not move word boundaries; many times faster.
+_PRECHECK_PREFIXED_STREET_ASCII_LOWER = re.compile(
+    rf"{_by_first_letter(_STREET_PREFIXES_PATTERN, word_start=True)}\b\.?\s+[A-Za-zÀ-ÿ]+\s"
+)
 _STREET_HINTS = frozenset(_STREET_WORDS.split("|") + _STREET_PREFIXES_PATTERN.split("|"))
 _COMPOUND_SUFFIX_TEXTS = tuple(_COMPOUND_SUFFIXES.replace("\\", "").split("|"))
 _COMPOUND_HINT = re.compile(rf"(?:{_COMPOUND_SUFFIXES})\s+\d")
@@ -226,6 +248,7 @@ _PRECHECK_LINES = re.compile(r"(?:^|\n)[ \t]*(?:[—–-]{1,2}|(?i:from|to|cc):)
 
 
 _DIGIT_OR_AT = re.compile(r"[\d@]|\(at\)|\[at\]|www\.|https?:")
+_DIGIT_OR_AT_MARKS = ("@", "(at)", "[at]", "www.", "http:", "https:")  # what it matches besides a digit
 
 
 _RELATIVE_WORDS = (
@@ -249,16 +272,45 @@ _CUE_FAMILIES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
             "name name's this speaking ask called named signed holder details recipient addressee addressed "
             "under kontoinhaber inhaber titular titulaire".split()
         ),
-        re.compile(rf"(?:{_NAME_CUE_WORDS})\s+"),
+        re.compile(rf"{_by_first_letter(_NAME_CUE_WORDS)}\s+"),
     ),
-    (frozenset(_RELATIVE_WORDS.split("|")), re.compile(rf"\b(?:my|his|her|our) (?:{_RELATIVE_WORDS}),?\s+")),
+    (
+        frozenset(_RELATIVE_WORDS.split("|")),
+        re.compile(rf"{_by_first_letter('my|his|her|our', word_start=True)} (?:{_RELATIVE_WORDS}),?\s+"),
+    ),
     (
         frozenset(_SIGN_OFF_WORDS.replace(" ", "|").split("|")),
-        re.compile(rf"\b(?:{_SIGN_OFF_WORDS})[,.!]?[ \t]*[\n,.][ \t]*"),
+        re.compile(rf"{_by_first_letter(_SIGN_OFF_WORDS, word_start=True)}[,.!]?[ \t]*[\n,.][ \t]*"),
     ),
 )
 _TITLE_KEYS = frozenset("mr mrs ms miss dr mx mme herr frau".split())
 _WORD_BREAKS = str.maketrans({c: " " for c in ".,;:!?()[]{}\"'/\\<>—–-\n\t"})
+# Every word a prefilter asks about, in UTF-8, and the ASCII word breaks as a bytes table (with
+# \x1c-\x1f, where `str.split` breaks and `bytes.split` does not).
+_KEY_WORDS = frozenset(
+    word.encode()
+    for word in _STREET_HINTS | _TITLE_KEYS | {"at", "dot"} | frozenset().union(*(keys for keys, _ in _CUE_FAMILIES))
+)
+_BYTES_WORD_BREAKS = bytes.maketrans(
+    b".,;:!?()[]{}\"'/\\<>-\n\t\x1c\x1d\x1e\x1f", b" " * len(b".,;:!?()[]{}\"'/\\<>-\n\t\x1c\x1d\x1e\x1f")
+)
+_DASHES_UTF8 = ("—".encode(), "–".encode())  # the word breaks outside ASCII
+
+
+def _key_words(lower: str) -> set[str]:
+    """The words of `set(lower.translate(_WORD_BREAKS).split())` that a prefilter asks about.
+
+    Split as UTF-8 bytes, many times faster than `str.translate` on non-ASCII text: first at
+    Unicode whitespace (`str.split`), then at the breaks (the two dashes are the only ones
+    outside ASCII, and UTF-8 puts no ASCII byte inside another character).
+    """
+    if lower.isascii():
+        data = lower.encode("ascii")
+    else:
+        data = " ".join(lower.split()).encode("utf-8", "surrogatepass")
+        if b"\xe2\x80" in data:  # the dashes' first two bytes
+            data = data.replace(_DASHES_UTF8[0], b" ").replace(_DASHES_UTF8[1], b" ")
+    return {word.decode("utf-8") for word in _KEY_WORDS.intersection(data.translate(_BYTES_WORD_BREAKS).split())}
 
 
 def _cue_followed_by_capital(text: str, lower: str, words: set[str]) -> bool:
@@ -272,11 +324,13 @@ def _cue_followed_by_capital(text: str, lower: str, words: set[str]) -> bool:
 
 def _might_hold_pii(text: str) -> bool:
     """True if a text has anything shaped like personal data (so it is worth a spaCy pass)."""
-    has_digit = _DIGIT_OR_AT.search(text) is not None
-    if has_digit and _has_number_or_contact(text):
+    digit = _DIGIT.search(text) is not None
+    # `_DIGIT_OR_AT.search(text)` as substring tests, which are much faster than its alternation
+    has_digit = digit or any(mark in text for mark in _DIGIT_OR_AT_MARKS)
+    if has_digit and _has_number_or_contact(text, digit):
         return True
     lower = text.lower()
-    words = set(lower.translate(_WORD_BREAKS).split())
+    words = _key_words(lower)
     if has_digit and _has_street(text, lower, words):
         return True
     if not words.isdisjoint(_TITLE_KEYS) and _PRECHECK_TITLES.search(text):
@@ -288,15 +342,16 @@ def _might_hold_pii(text: str) -> bool:
     return _cue_followed_by_capital(text, lower, words)
 
 
-def _has_number_or_contact(text: str) -> bool:
+def _has_number_or_contact(text: str, digit: bool | None = None) -> bool:
     """True if `text` has an e-mail or URL mark, a long digit run, an IBAN or a postcode.
 
     Substring tests first, then one quick regex per shape; the code shapes run only when a
-    letter is followed by a digit somewhere, which all of them need.
+    letter is followed by a digit somewhere, which all of them need. `digit`: whether the
+    caller already knows `text` has a digit.
     """
-    if any(mark in text for mark in _CONTACT_MARKS):
-        return True
-    if _DIGIT.search(text) is None:
+    if "@" in text or "(at)" in text or "[at]" in text or "www." in text or "http://" in text or "https://" in text:
+        return True  # one of _CONTACT_MARKS
+    if not (_DIGIT.search(text) is not None if digit is None else digit):
         return False
     if _PRECHECK_NUMBER_RUN.search(text):
         return True
@@ -306,15 +361,25 @@ def _has_number_or_contact(text: str) -> bool:
 def _has_street(text: str, lower: str, words: set[str]) -> bool:
     """True if `text` has a street-address shape and a street word (or a compound street
     name) backs it up. The slowest shape (a prefix such as "Rua" or "Calle") goes last."""
-    if words.isdisjoint(_STREET_HINTS) and not (
-        any(suffix in lower for suffix in _COMPOUND_SUFFIX_TEXTS) and _COMPOUND_HINT.search(lower)
-    ):
+    if words.isdisjoint(_STREET_HINTS) and not (_may_hold_compound_suffix(lower) and _COMPOUND_HINT.search(lower)):
         return False
     if _PRECHECK_NUMBERED_STREET.search(text):
         return True
     if any(suffix in text for suffix in _COMPOUND_SUFFIX_TEXTS) and _PRECHECK_COMPOUND_STREET.search(text):
         return True
+    if text.isascii():
+        return _PRECHECK_PREFIXED_STREET_ASCII_LOWER.search(lower) is not None
     return _PRECHECK_PREFIXED_STREET.search(text) is not None
+
+
+def _may_hold_compound_suffix(lower: str) -> bool:
+    """False if no `_COMPOUND_SUFFIX_TEXTS` is in `lower` (substring tests: "str" stands for
+    straße, strasse, str. and straat)."""
+    return (
+        "str" in lower or "gasse" in lower or "weg" in lower or "allee" in lower or "platz" in lower
+        or "gracht" in lower or "laan" in lower or "plein" in lower or "kade" in lower or "dijk" in lower
+        or "vej" in lower or "gatan" in lower or "gade" in lower
+    )  # fmt: skip
 
 
 def _name_tokens(doc: Doc, start: int, limit: int = 4) -> int:
