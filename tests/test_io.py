@@ -713,6 +713,20 @@ def test_format_csv_chunks_concatenate_to_write_csv(tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))
 
 
+def test_a_large_frame_is_formatted_a_slice_at_a_time_to_the_same_text(tmp_path, monkeypatch):
+    """format_csv formats big frames in slices (bounded memory); the text is what pandas writes whole."""
+    import touchtext.io as io_module
+
+    monkeypatch.setattr(io_module, "_FORMAT_ROWS", 5)
+    big = pd.concat([_AWKWARD] * 3, ignore_index=True)  # 36 rows: slices of 5, the last of 1
+    whole = io_module._neutralized(big).to_csv(index=False, lineterminator="\r\n")
+    assert format_csv(big) == whole
+    assert format_csv(big, header=False) == whole.split("\r\n", 1)[1]
+    with AppendingCsv(tmp_path / "bytes.csv") as out:
+        out.append_bytes(format_csv(big).encode("utf-8"))
+    assert (tmp_path / "bytes.csv").read_bytes() == whole.encode("utf-8")
+
+
 @settings(max_examples=100, deadline=None)
 @given(
     cells=st.lists(

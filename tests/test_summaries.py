@@ -393,3 +393,20 @@ def test_phrase_lemmas_match_on_real_evidence(processor, classified_sample):
     ]
     assert sum(same) / len(same) >= 0.99
     assert PhraseLemmas(processor).grams("car park closed") == ["car", "park", "close", "car park", "park close"]
+
+
+def test_absorbing_chunks_in_place_equals_merging_them_and_leaves_each_chunk_as_it_was(awkward, taxonomy):
+    """A long run adds each chunk's counts to one total in place; that gives what `merge` gives."""
+    whole = _count(awkward, taxonomy)
+    columns = {"date_column": whole.date_column, "score_column": whole.score_column}
+    parts = [_count(awkward.iloc[i : i + 3], taxonomy, **columns) for i in range(0, len(awkward), 3)]
+    before = [pickle.dumps(part) for part in parts]
+    total = SummaryCounts(taxonomy, whole.date_column, whole.score_column, OPTIONS["segments"])
+    for part in parts:
+        total.absorb(part)
+    assert [pickle.dumps(part) for part in parts] == before
+    merged = functools.reduce(lambda a, b: a + b, parts)
+    _assert_same_tables(total.finalize(), merged.finalize())
+    _assert_same_tables(total.finalize(), whole.finalize())
+    assert total.quote_pool == whole.quote_pool and total.grams == whole.grams
+    assert total.negative_grams == whole.negative_grams and total.segment_mentions == whole.segment_mentions

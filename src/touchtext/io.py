@@ -1225,7 +1225,18 @@ def format_csv(df: pd.DataFrame, header: bool = True) -> str:
         >>> format_csv(pd.DataFrame({"text": ["=1+1", "fine"]}))
         "text\\r\\n'=1+1\\r\\nfine\\r\\n"
     """
-    return _neutralized(df).to_csv(index=False, header=header, lineterminator="\r\n")
+    if len(df) <= _FORMAT_ROWS:
+        return _neutralized(df).to_csv(index=False, header=header, lineterminator="\r\n")
+    # A slice at a time: the intermediate copies pandas makes stay the size of a slice.
+    return "".join(
+        _neutralized(df.iloc[start : start + _FORMAT_ROWS]).to_csv(
+            index=False, header=header and start == 0, lineterminator="\r\n"
+        )
+        for start in range(0, len(df), _FORMAT_ROWS)
+    )
+
+
+_FORMAT_ROWS = 2_000  # rows format_csv formats at once
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
@@ -1269,7 +1280,7 @@ class AppendingCsv:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.temp_path = _temp_beside(self.path)
-        self._fh: IO[str] | None = open(self.temp_path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        self._fh: IO[bytes] | None = open(self.temp_path, "wb")  # noqa: SIM115
         self._started = False
 
     def append(self, df: pd.DataFrame) -> None:
@@ -1278,9 +1289,14 @@ class AppendingCsv:
 
     def append_text(self, text: str) -> None:
         """Append CSV text made by `format_csv` (the first piece must include the header)."""
+        self.append_bytes(text.encode("utf-8"))
+
+    def append_bytes(self, data: bytes) -> None:
+        """Append CSV text made by `format_csv`, already encoded as UTF-8. Worker processes send it
+        so: Python stores a str with one character beyond Latin-1 at 2 or 4 bytes a character."""
         if self._fh is None:
             raise ValueError(f"{self.path} was already committed or aborted; appending is no longer possible.")
-        self._fh.write(text)
+        self._fh.write(data)
         self._started = True
 
     def commit(self) -> Path:

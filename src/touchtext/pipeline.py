@@ -223,12 +223,12 @@ class _Chunk:
 
 @dataclass(frozen=True)
 class _ChunkOutput:
-    """A classified chunk as CSV text per row-level file, plus its summary counts."""
+    """A classified chunk as CSV (UTF-8) per row-level file, plus its summary counts."""
 
     index: int
     rows: int
     columns: tuple[str, ...]
-    csv: dict[str, str]
+    csv: dict[str, bytes]
     counts: SummaryCounts | None
     status: Counter[str]
     needs_review: int
@@ -246,13 +246,13 @@ def _process_chunk(plan: _StreamPlan, chunk: _Chunk) -> _ChunkOutput:
     header = chunk.index == 0
     decoded = schema.decode_mentions(classified)  # read the MENTIONS JSON once for every table below
     table = schema.mention_table(classified, decoded=decoded)
-    csv: dict[str, str] = {}
+    csv: dict[str, bytes] = {}  # UTF-8: pickled to the parent at a fraction of a wide str's size
     if "classified" in plan.files:
-        csv["classified"] = format_csv(classified, header=header)
+        csv["classified"] = format_csv(classified, header=header).encode("utf-8")
     if "mentions" in plan.files:
-        csv["mentions"] = format_csv(table, header=header)
+        csv["mentions"] = format_csv(table, header=header).encode("utf-8")
     if "sentences" in plan.files:
-        csv["sentences"] = format_csv(schema.sentence_table(classified, decoded=decoded), header=header)
+        csv["sentences"] = format_csv(schema.sentence_table(classified, decoded=decoded), header=header).encode("utf-8")
     counts = None
     if plan.counts is not None:
         spec = plan.counts
@@ -292,7 +292,10 @@ class _Tally:
 
     def add(self, out: _ChunkOutput) -> None:
         if out.counts is not None:
-            self.counts = out.counts if self.counts is None else self.counts + out.counts
+            part = out.counts
+            if self.counts is None:  # a total of its own: the chunk's counts stay as they were
+                self.counts = SummaryCounts(part.taxonomy, part.date_column, part.score_column, part.segments)
+            self.counts.absorb(part)  # in place: merging costs the chunk's size, not the total's
         self.status.update(out.status)
         self.rows += out.rows
         self.needs_review += out.needs_review
@@ -399,8 +402,8 @@ def _stream(
                     raise TouchtextError(
                         f"Chunk {out.index + 1} of {input_path} produced different columns; please report this."
                     )
-                for name, text in out.csv.items():
-                    writers[name].append_text(text)
+                for name, data in out.csv.items():
+                    writers[name].append_bytes(data)
                 tally.add(out)
                 if on_chunk is not None:
                     on_chunk(out)

@@ -202,6 +202,9 @@ def _records(df: pd.DataFrame | None) -> list[dict[str, object]]:
     return json.loads(df.to_json(orient="records", force_ascii=False))
 
 
+_COUNTER_FIELDS = ("status", "sentiment", "day_items", "day_mentions", "day_negative", "negative_items",
+                   "negative_pairs", "grams")  # fmt: skip
+
 QuoteCandidate = tuple[float, str, Any]  # (touchpoint confidence x sentiment confidence, text, row id)
 
 
@@ -391,6 +394,17 @@ class SummaryCounts:
     # -- merging -----------------------------------------------------------------------------
     def merge(self, other: SummaryCounts) -> SummaryCounts:
         """The counts of this part and `other` together (neither is changed)."""
+        merged = SummaryCounts(self.taxonomy, self.date_column, self.score_column, self.segments)
+        merged.absorb(self)
+        merged.absorb(other)
+        return merged
+
+    def absorb(self, other: SummaryCounts) -> None:
+        """Add the counts of `other` to these, in place (`other` is not changed).
+
+        Costs time in proportion to `other`, not to these counts, so a long run that absorbs
+        chunk after chunk does not slow down as its totals grow (`merge` copies both parts).
+        """
         if self.taxonomy.ids != other.taxonomy.ids or (self.date_column, self.score_column, self.segments) != (
             other.date_column,
             other.score_column,
@@ -400,21 +414,21 @@ class SummaryCounts:
                 "Cannot merge summary counts made with different taxonomies or column choices; count every "
                 "chunk with the same taxonomy, date column, score column and segments."
             )
-        merged = SummaryCounts(self.taxonomy, self.date_column, self.score_column, self.segments)
-        merged.items = self.items + other.items
-        merged.analysed = self.analysed + other.analysed
-        for name in ("status", "sentiment", "day_items", "day_mentions", "day_negative", "negative_items",
-                     "negative_pairs", "grams"):  # fmt: skip
-            setattr(merged, name, getattr(self, name) + getattr(other, name))
+        self.items += other.items
+        self.analysed += other.analysed
+        for name in _COUNTER_FIELDS:
+            getattr(self, name).update(getattr(other, name))  # every count is positive: update == +
         for name in ("negative_grams", "segment_items", "segment_mentions"):
-            mine, theirs = getattr(self, name), getattr(other, name)
-            setattr(merged, name, {k: mine.get(k, Counter()) + theirs.get(k, Counter()) for k in mine | theirs})
-        for key in self.quote_pool | other.quote_pool:
-            pool = self.quote_pool.get(key, []) + other.quote_pool.get(key, [])
-            merged.quote_pool[key] = sorted(pool, key=_quote_order)[:QUOTE_POOL]
-        parts = [c for c in (self.driver_counts, other.driver_counts) if c is not None]
-        merged.driver_counts = parts[0].merge(parts[1]) if len(parts) == 2 else (parts[0] if parts else None)
-        return merged
+            mine: dict[Any, Counter[Any]] = getattr(self, name)
+            for key, counter in getattr(other, name).items():
+                mine.setdefault(key, Counter()).update(counter)
+        for key, pool in other.quote_pool.items():
+            self.quote_pool[key] = sorted(self.quote_pool.get(key, []) + pool, key=_quote_order)[:QUOTE_POOL]
+        if other.driver_counts is not None:
+            mine_drivers = self.driver_counts
+            self.driver_counts = (
+                other.driver_counts if mine_drivers is None else mine_drivers.merge(other.driver_counts)
+            )
 
     __add__ = merge
 
