@@ -327,3 +327,13 @@ def test_a_killed_or_interrupted_run_leaves_no_half_written_file(long_export, tm
         assert not list(out_dir.glob(".*.tmp"))  # discarded, not left behind
     else:
         assert code == -signal.SIGKILL  # hidden .tmp files may remain; the next run ignores them
+
+
+def test_worker_processes_do_not_load_the_database_libraries():
+    """Chunk workers import touchtext.pipeline; SQLAlchemy (~26 MB a process) loads only for databases."""
+    import subprocess
+    import sys
+
+    code = "import sys, touchtext.pipeline; print(sorted(m for m in ('sqlalchemy', 'psycopg') if m in sys.modules))"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert found == "[]"

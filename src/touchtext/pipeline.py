@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import database, schema
+from . import schema
 from ._langid import LANGUAGE_NAMES, UNDETERMINED
 from ._parallel import available_cores, ordered_map
 from .cleaning import TRUNCATED_NOTE, CleaningSettings, Source, SourceRule, clean, source_rule
@@ -45,6 +45,9 @@ from .progress import NoProgress, Progress
 from .report import render_report_html, render_summary_markdown, render_terminal_table
 from .summaries import Period, SummaryCounts, SummaryTables, alerts, detect_date_column
 from .taxonomy import Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:  # imported where used: worker processes need not load SQLAlchemy (~26 MB)
+    from . import database
 
 __all__ = [
     "DEFAULT_CHUNK_ROWS",
@@ -749,7 +752,7 @@ def run_to_db(
     id_column: str | None = None,
     incremental: bool = False,
     reclassify: bool = False,
-    batch_size: int = database.DEFAULT_BATCH_SIZE,
+    batch_size: int | None = None,
     sheet: str | None = None,
     strict: bool = False,
     jobs: int | None = None,
@@ -762,7 +765,7 @@ def run_to_db(
     the row). Ids already stored are left as they are, so rerunning an export adds nothing; with
     `incremental` only rows to be stored are classified; with `reclassify` stored items that
     another model classified are classified again and rewritten. The input is streamed in chunks
-    as by `run`; every `batch_size` classified rows are stored in one transaction. Rows that
+    as by `run`; every `batch_size` classified rows (default 1,000) are stored in one transaction. Rows that
     cannot be parsed are stored with status parse_error (and listed in errors.csv in `out_dir`);
     with `strict` the file is checked first and such a row raises `InputError` before anything
     is stored.
@@ -770,6 +773,9 @@ def run_to_db(
     Example:
         >>> run_to_db("exports/today.csv", "sqlite:///touchtext.db", incremental=True).database  # doctest: +SKIP
     """
+    from . import database
+
+    batch_size = database.DEFAULT_BATCH_SIZE if batch_size is None else batch_size
     database.check_batch_size(batch_size)
     check_chunk_rows(chunk_rows)
     with database.ResultsDatabase(url) as db:  # first, so a bad URL fails before any work
@@ -841,6 +847,8 @@ def summarize_db(
     Example:
         >>> summarize_db("sqlite:///touchtext.db", "out/june", since="2026-06-01")  # doctest: +SKIP
     """
+    from . import database
+
     with database.ResultsDatabase(url, create=False) as db:
         classified = db.read_classified(since)
         recorded = db.taxonomy()

@@ -142,18 +142,24 @@ def sentence_table(classified: pd.DataFrame, *, decoded: Decoded | None = None) 
     Example:
         >>> sentence_table(classify(df)).head(3)  # doctest: +SKIP
     """
-    rows: dict[tuple[Any, int, int], dict[str, Any]] = {}
+    # (row id, start, end) -> (sentence, its touchpoints, its "touchpoint:sentiment" labels)
+    rows: dict[tuple[Any, int, int], tuple[str, list[str], list[str]]] = {}
     for row_id, items in decode_mentions(classified) if decoded is None else decoded:
         for m in items:
-            for e in m.get("evidence") or []:
+            touchpoint, sentiment = m["touchpoint"], m["sentiment"]
+            for e in m.get("evidence") or ():
                 key = (row_id, int(e["start"]), int(e["end"]))
-                entry = rows.setdefault(key, {"sentence": e.get("text", ""), "labels": []})
-                entry["labels"].append((m["touchpoint"], e.get("sentiment", m["sentiment"])))
+                label = f"{touchpoint}:{e.get('sentiment', sentiment)}"
+                entry = rows.get(key)
+                if entry is None:
+                    rows[key] = (e.get("text", ""), [touchpoint], [label])
+                else:
+                    entry[1].append(touchpoint)
+                    entry[2].append(label)
     records = [
-        (row_id, start, end, entry["sentence"], "|".join(t for t, _ in entry["labels"]),
-         "|".join(f"{t}:{mood}" for t, mood in entry["labels"]))
-        for (row_id, start, end), entry in rows.items()
-    ]  # fmt: skip
+        (row_id, start, end, sentence, "|".join(touchpoints), "|".join(labels))
+        for (row_id, start, end), (sentence, touchpoints, labels) in rows.items()
+    ]
     order = {row_id: i for i, row_id in enumerate(classified[ROW_ID])}
     records.sort(key=lambda r: (order[r[0]], r[1]))
     return pd.DataFrame(records, columns=list(SENTENCE_COLUMNS))
