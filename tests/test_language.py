@@ -86,6 +86,21 @@ def test_sentence_tokens_follow_the_token_rule_on_the_corpus(proc):
         assert proc.segment(doc).tokens == proc.tokens(doc), text
 
 
+def test_segmenting_many_docs_at_once_equals_one_at_a_time(proc):
+    """`segment_docs` (array operations over a batch) gives each doc's `segment`, in order."""
+    texts = [line for line in (ROOT / "data" / "samples" / "reviews.csv").read_text("utf-8").splitlines()[1:200]]
+    texts += [*TOKEN_RULE_TEXTS, ". Hello", 'Hi.\n"Yes', "no. no! not\n\nnot good", "a\n", "\n\nb", "Not a b c d e. f"]
+    docs = list(proc.docs(["", *texts, None]))
+    flat, counts = proc.segment_docs(docs)
+    one_by_one = [proc.segment(doc) for doc in docs]
+    assert counts == [len(one.sizes) for one in one_by_one]
+    assert flat.tokens == [t for one in one_by_one for t in one.tokens]
+    assert flat.sizes == [n for one in one_by_one for n in one.sizes]
+    assert flat.spans == [offset for one in one_by_one for offset in one.spans]
+    assert proc.segment_docs([]) == (([], [], []), [])
+    assert proc.segment_docs(proc.docs(["", "  "])) == (([], [], []), [0, 0])
+
+
 def test_processor_pickles_without_the_pipeline(proc):
     proc.lemma_string("warm up")  # builds the pipeline
     data = pickle.dumps(proc)

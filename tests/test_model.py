@@ -214,3 +214,29 @@ def test_mention_sentiments_equal_the_weighted_mean_of_their_units(shipped_model
             block = model.sentiment_clf_.predict_proba(encoded.units[units])
             combined = (block * w[:, None]).sum(axis=0) / w.sum()
             assert (sentiment, confidence, evidence) == (classes[int(np.argmax(combined))], float(combined.max()), idx)
+
+
+def _exact(item):
+    """Everything an ItemPrediction says, floats compared bit for bit."""
+    mentions = [(m.touchpoint, m.confidence.hex(), m.sentiment, m.sentiment_confidence.hex(), m.evidence,
+                 m.evidence_sentiments) for m in item.mentions]  # fmt: skip
+    return mentions, item.review_reasons, item.explanations, item.probabilities.tobytes()
+
+
+def test_batched_prediction_equals_one_at_a_time(small_training, labeled_corpus, monkeypatch):
+    """Items are predicted in fixed-size batches: across batch boundaries the results are
+    exactly those of each text predicted alone (and of one big batch)."""
+    import touchtext.model
+
+    model = small_training.model
+    texts = [*cleaned_texts(labeled_corpus.head(9)), "", "Great!", "line one\nline two. And three"]
+    alone = [_exact(model.predict_items([t], explain=3)[0]) for t in texts]
+    one_batch = [_exact(item) for item in model.predict_items(texts, explain=3)]
+    monkeypatch.setattr(touchtext.model, "PREDICT_BATCH", 5)
+    batched = [_exact(item) for item in model.predict_items(texts, explain=3)]
+    assert batched == alone == one_batch
+    assert any(item[0] for item in batched) and any(item[1] for item in batched)  # mentions and review reasons
+    touchpoints = [[m[0] for m in item[0]] or [model.touchpoint_ids[0]] for item in batched]
+    assert model.predict_sentiment(texts, touchpoints) == [
+        model.predict_sentiment([t], [tps])[0] for t, tps in zip(texts, touchpoints, strict=True)
+    ]

@@ -142,8 +142,8 @@ class CachedTfidfVectorizer(TfidfVectorizer):
         codes: np.ndarray,
         doc_indptr: np.ndarray,
         n_words: int,
-        gram_ids: list[int],
-        gram_indptr: list[int],
+        gram_ids: Sequence[int] | np.ndarray,
+        gram_indptr: Sequence[int] | np.ndarray,
         n_grams: int,
     ) -> sparse.csr_matrix:
         """(documents x distinct words) @ (distinct words x n-grams): the documents' n-gram counts.
@@ -187,23 +187,25 @@ class CachedTfidfVectorizer(TfidfVectorizer):
 
     def _char_wb_counts(self, docs: list[str]) -> sparse.csr_matrix:
         """n-gram counts as (documents x distinct words) @ (distinct words x n-grams): words are
-        factorized in one vectorized pass, n-grams analysed once per distinct word and cached."""
-        cache: dict[str, list[int]] | None = getattr(self, "_word_ids", None)
+        factorized in one vectorized pass, n-grams analysed once per distinct word and cached
+        (as the bytes of an int32 array, joined into one array per call without Python ints)."""
+        cache: dict[str, bytes] | None = getattr(self, "_word_ids", None)
         if cache is None:
             cache = {}
             self._word_ids = cache
         vocabulary, (min_n, max_n) = self.vocabulary_, self.ngram_range
         codes, distinct, doc_indptr = _split_words(docs)
-        gram_ids: list[int] = []
-        gram_indptr = [0]
-        for word in distinct:
-            ids = cache.get(word)
-            if ids is None:
-                if len(cache) >= _MAX_CACHED_WORDS:
-                    cache.clear()
-                ids = cache[word] = _char_wb_ids(word, vocabulary, min_n, max_n)
-            gram_ids.extend(ids)
-            gram_indptr.append(len(gram_ids))
+        get = cache.get
+        found = [get(word) for word in distinct.tolist()]
+        for k in [k for k, ids in enumerate(found) if ids is None]:
+            if len(cache) >= _MAX_CACHED_WORDS:
+                cache.clear()
+            word = distinct[k]
+            found[k] = cache[word] = np.array(_char_wb_ids(word, vocabulary, min_n, max_n), dtype=np.int32).tobytes()
+        word_ids: list[bytes] = found  # type: ignore[assignment]  # every word is in by now
+        gram_ids = np.frombuffer(b"".join(word_ids), dtype=np.int32)
+        gram_indptr = np.zeros(len(word_ids) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, word_ids), dtype=np.int64, count=len(word_ids)) // 4, out=gram_indptr[1:])
         return self._product(codes, doc_indptr, len(distinct), gram_ids, gram_indptr, len(vocabulary))
 
     def sentence_counts(self, tokens: list[str], sizes: Sequence[int]) -> sparse.csr_matrix:
@@ -243,10 +245,13 @@ class CachedTfidfVectorizer(TfidfVectorizer):
         min_n, max_n = self.analyzer.ngram_range
         for n in range(min_n, min(max_n, len(codes)) + 1):
             starts = np.flatnonzero(line_of[n - 1 :] == line_of[: len(codes) - n + 1])
-            key = codes[starts]
+            key = codes[starts]  # n = 1: every token, so codes in first-seen order
             for k in range(1, n):
                 key, _ = _factorize(key * len(distinct) + codes[starts + k])
-            _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+            # Keys number the distinct n-grams in first-seen order: each one's first occurrence is
+            # where the key exceeds every key before it.
+            inverse = key
+            first = np.flatnonzero(key > np.maximum.accumulate(np.concatenate([[-1], key[:-1]])))
             parts = [distinct[codes[starts[first] + k]].tolist() for k in range(n)]
             names = parts[0] if n == 1 else map(" ".join, zip(*parts, strict=True))
             ids = np.fromiter(map(get, names, repeat(-1)), dtype=np.int64, count=len(first))[inverse]
@@ -271,6 +276,6 @@ class CachedTfidfVectorizer(TfidfVectorizer):
             counts.data += 1
         if self.use_idf:
             counts.data *= self.idf_[counts.indices]
-        if self.norm is not None:
+        if self.norm is not None and counts.shape[0]:  # normalize refuses a matrix without rows
             counts = normalize(counts, norm=self.norm, copy=False)
         return counts

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import numpy as np
+import pandas as pd
 import spacy
 from spacy.attrs import IDX, LENGTH, ORTH
 from spacy.language import Language
@@ -275,6 +277,93 @@ class TextProcessor:
             spans += (start, end)
             sizes.append(len(tokens) - first)
         return SentenceTokens(tokens, sizes, spans)
+
+    def segment_docs(self, docs: Iterable[Doc]) -> tuple[SentenceTokens, list[int]]:
+        """`segment` of many docs at once: all their sentences in one `SentenceTokens` (spans
+        are offsets into each doc's own text), and how many sentences each doc has.
+
+        The same rule as `segment`, computed with array operations over all tokens of all docs:
+        one cached lookup per distinct word form, and a Python step only per possible sentence
+        break (a token after a line break or after a sentence-final mark), not per token.
+        """
+        vocab = self.nlp.vocab  # also loads the lemma table
+        arrays = [doc.to_array([ORTH, IDX, LENGTH]).reshape(-1, 3) for doc in docs]
+        n_docs = len(arrays)
+        lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=n_docs)
+        n = int(lengths.sum())
+        if not n:
+            return SentenceTokens([], [], []), [0] * n_docs
+        table = np.concatenate(arrays).astype(np.int64)  # orth hashes wrap around: only compared
+        codes, hashes = pd.factorize(table[:, 0])
+        forms, describe = self._forms, self._describe
+        boundary_f, space_f, punct_f, kind_f, value_f = zip(
+            *[forms.get(h) or describe(h, vocab) for h in hashes.astype(np.uint64).tolist()], strict=True
+        )
+        boundary = np.asarray(boundary_f, dtype=np.int8)[codes]
+        space = np.asarray(space_f, dtype=bool)[codes]
+        kind = np.asarray(kind_f, dtype=np.int8)[codes]
+        final = boundary == 1
+        line_break = np.concatenate([[False], boundary[:-1] == 2])  # the previous token holds a line break
+        doc_of = np.repeat(np.arange(n_docs), lengths)
+        doc_first = (np.cumsum(lengths) - lengths)[doc_of]  # first token of each token's doc
+        starts = np.zeros(n, dtype=bool)  # tokens that start a segment (a sentence unless all space)
+        starts[doc_first] = True
+
+        # Possible breaks: after a line break, or the first token after a sentence-final mark that
+        # is neither punctuation nor sentence-final (`opens`). A break happens there if, since the
+        # last break, a non-space token came (the sentence is open) or, for the second kind, a
+        # sentence-final mark did.
+        opens = ~np.asarray(punct_f, dtype=bool)[codes] & ~final
+        opener = np.flatnonzero(opens)
+        following = np.searchsorted(opener, np.flatnonzero(final), side="right")
+        candidates = np.union1d(np.flatnonzero(line_break), opener[following[following < len(opener)]])
+        candidates = candidates[~starts[candidates]]
+        if len(candidates):
+            # Per candidate (and per its doc's first token): non-space tokens and sentence-final
+            # marks before it, so "since the last break" is one subtraction.
+            visible_before = np.cumsum(~space) - ~space
+            finals_before = np.cumsum(final) - final
+            firsts = doc_first[candidates]
+            breaks, last, last_visible, last_finals = [], -1, 0, 0
+            for t, line, opening, visible, finals, first, first_visible, first_finals in zip(
+                candidates.tolist(), line_break[candidates].tolist(), opens[candidates].tolist(),
+                visible_before[candidates].tolist(), finals_before[candidates].tolist(), firsts.tolist(),
+                visible_before[firsts].tolist(), finals_before[firsts].tolist(), strict=True,
+            ):  # fmt: skip
+                if last < first:  # the first candidate of a doc: "since the doc's first token"
+                    last, last_visible, last_finals = first, first_visible, first_finals
+                if (line and visible > last_visible) or (opening and finals > last_finals):
+                    breaks.append(t)
+                    last, last_visible, last_finals = t, visible, finals
+            starts[breaks] = True
+        segment_of = np.cumsum(starts) - 1
+
+        # Negation scope: a word is negated when the last scope event before it (a cue; a scope
+        # breaker or punctuation; a segment start) is a cue fewer than `negation_window` words back.
+        word = (kind == _WORD) & ~space
+        cue = (kind == _NEGATE) & ~space
+        event = cue | starts | (((kind == _RESET) | (kind == _KEEP_AND_RESET)) & ~space)
+        last_event = np.maximum.accumulate(np.where(event, np.arange(n), -1))
+        words_so_far = np.cumsum(word)
+        within = words_so_far - 1 - words_so_far[last_event] < self.settings.negation_window
+        negated = word & cue[last_event] & within
+        emits = np.array([bool(v) or k in (_WORD, _NEGATE) for v, k in zip(value_f, kind_f, strict=True)])
+        emitted = np.flatnonzero(emits[codes] & ~space)
+        strings = np.array([*value_f, *("not_" + v for v in value_f)], dtype=object)
+        tokens = strings[codes[emitted] + len(value_f) * negated[emitted]].tolist()
+
+        # Sentences: the segments holding a non-space token, from the first to the last of them.
+        visible = np.flatnonzero(~space)
+        visible_segment = segment_of[visible]
+        kept = np.unique(visible_segment)
+        first = visible[np.searchsorted(visible_segment, kept, side="left")]
+        last_token = visible[np.searchsorted(visible_segment, kept, side="right") - 1]
+        spans = np.empty(2 * len(kept), dtype=np.int64)
+        spans[0::2] = table[first, 1]
+        spans[1::2] = table[last_token, 1] + table[last_token, 2]
+        sizes = np.bincount(segment_of[emitted], minlength=len(starts))[kept]
+        per_doc = np.bincount(doc_of[first], minlength=n_docs)
+        return SentenceTokens(tokens, sizes.tolist(), spans.tolist()), per_doc.tolist()
 
     def content_lemmas(self, doc: Doc | Span) -> list[str]:
         """Lowercased lemmas of content words: no stop words, punctuation, numbers, URLs or

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -65,6 +65,9 @@ CARD_MARKDOWN = "model_card.md"
 # 2: calibrated probabilities, cross-validation report, review flags; 3: word n-grams within
 # sentences, shared by touchpoints, evidence and sentiment
 FORMAT_VERSION = 3
+# Texts analysed and encoded together by predict_items / predict_sentiment: bounds their memory
+# (about 18 MB of Python allocations per 1,000 reviews) whatever the input size.
+PREDICT_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -208,18 +211,57 @@ class _Analyzed:
         return "\n".join(lemmas for lemmas in self.sentence_lemmas if lemmas)
 
 
+class _Items:
+    """Analysed texts of one batch: all their sentences in one flat `SentenceTokens` (few
+    objects for many texts); item `k` is its sentences `first[k]` to `first[k + 1]`."""
+
+    def __init__(self, texts: list[str], flat: SentenceTokens, n_sentences: list[int]) -> None:
+        self.texts = texts
+        self.flat = flat
+        self.n_sentences = n_sentences
+        self.first = np.concatenate([[0], np.cumsum(n_sentences, dtype=np.int64)])
+        self.token_first = np.concatenate([[0], np.cumsum(flat.sizes, dtype=np.int64)])
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, k: int) -> _Analyzed:
+        """Item `k` on its own."""
+        a, b = int(self.first[k]), int(self.first[k + 1])
+        tokens = self.flat.tokens[self.token_first[a] : self.token_first[b]]
+        return _Analyzed(self.texts[k], SentenceTokens(tokens, self.flat.sizes[a:b], self.flat.spans[2 * a : 2 * b]))
+
+    def __iter__(self) -> Iterator[_Analyzed]:
+        return (self[k] for k in range(len(self)))
+
+    def sentence(self, k: int, i: int) -> Sentence:
+        """Sentence `i` of item `k`."""
+        return self.flat.sentence(self.texts[k], int(self.first[k]) + i)
+
+
 @dataclass
 class _Encoded:
     """Analysed items with their feature matrices, computed once and shared by every step:
     touchpoints read `X`, evidence and sentiment read rows of `units`."""
 
-    items: list[_Analyzed]
+    items: _Items
     X: Any  # item features: word TF-IDF, then character TF-IDF when the model uses it
     units: Any  # word TF-IDF rows: one per item (row k), then one per sentence
     first_sentence: np.ndarray  # row in `units` of each item's first sentence; one extra at the end
 
     def sentence_rows(self, k: int) -> np.ndarray:
         return np.arange(self.first_sentence[k], self.first_sentence[k + 1])
+
+
+@dataclass
+class _Scored:
+    """Sentiment and evidence of every mention of a batch (items' labels in order), flat."""
+
+    sentiment: list[str]
+    confidence: list[float]
+    evidence_start: list[int]  # mention m's evidence is entries evidence_start[m] to evidence_start[m + 1]
+    evidence: list[int]  # each evidence sentence's index within its item
+    moods: list[str]  # each evidence sentence's own sentiment
 
 
 def _tune_thresholds(y_true: np.ndarray, proba: np.ndarray) -> np.ndarray:
@@ -324,18 +366,16 @@ class TouchpointModel(BaseEstimator):
         return self._processor
 
     # -- analysis -------------------------------------------------------------------------
-    def _analyze(self, texts: Sequence[str]) -> list[_Analyzed]:
-        segment = self.processor.segment
-        return [
-            _Analyzed(text if isinstance(text, str) else "", segment(doc))
-            for text, doc in zip(texts, self.processor.docs(texts), strict=True)
-        ]
+    def _analyze(self, texts: Sequence[str]) -> _Items:
+        """One spaCy pass over the texts (non-strings count as empty): their sentences and tokens."""
+        flat, n_sentences = self.processor.segment_docs(self.processor.docs(texts))
+        return _Items([text if isinstance(text, str) else "" for text in texts], flat, n_sentences)
 
     @staticmethod
     def _frame(lemmas: Sequence[str], texts: Sequence[str]) -> pd.DataFrame:
         return pd.DataFrame({"lemmas": list(lemmas), "text": [t.lower() for t in texts]})
 
-    def _encode(self, items: list[_Analyzed]) -> _Encoded:
+    def _encode(self, items: _Items) -> _Encoded:
         """Feature matrices of analysed items, equal to `features_.transform` for the items.
 
         Word n-grams are counted once per sentence; an item's counts are the sum of its
@@ -343,13 +383,9 @@ class TouchpointModel(BaseEstimator):
         """
         transformers = dict(self.features_.named_transformers_)
         words: CachedTfidfVectorizer = transformers["words"]
-        sizes = np.array([a.n_sentences for a in items], dtype=np.int64)
-        first = np.concatenate([[0], np.cumsum(sizes)]) + len(items)
-        tokens: list[str] = []
-        token_sizes: list[int] = []
-        for a in items:
-            tokens += a.flat.tokens
-            token_sizes += a.flat.sizes
+        sizes = np.asarray(items.n_sentences, dtype=np.int64)
+        first = items.first + len(items)
+        tokens, token_sizes = items.flat.tokens, items.flat.sizes
         sentence_counts = words.sentence_counts(tokens, token_sizes)
         owners = np.repeat(np.arange(len(items)), sizes)
         to_items = sparse.csr_matrix(
@@ -362,7 +398,7 @@ class TouchpointModel(BaseEstimator):
         units = sparse.vstack([item_words, words.weight(sentence_counts)], format="csr")
         X = item_words
         if "chars" in transformers:
-            X = sparse.hstack([item_words, transformers["chars"].transform([a.text.lower() for a in items])],
+            X = sparse.hstack([item_words, transformers["chars"].transform([t.lower() for t in items.texts])],
                               format="csr")  # fmt: skip
         return _Encoded(items, X, units, first)
 
@@ -434,23 +470,24 @@ class TouchpointModel(BaseEstimator):
         return self._word_weights
 
     def _sentence_relevance(self, encoded: _Encoded, needed: Sequence[bool] | None = None) -> list[np.ndarray]:
-        """Touchpoint probabilities of each sentence of each item (one batch for all).
+        """Touchpoint probabilities of each sentence of each item (see `_relevance_matrix`)."""
+        return np.split(self._relevance_matrix(encoded, needed), encoded.items.first[1:-1])
+
+    def _relevance_matrix(self, encoded: _Encoded, needed: Sequence[bool] | None = None) -> np.ndarray:
+        """Touchpoint probabilities of every sentence of the batch (a row each; one batch for all).
 
         Items not `needed` (and single-sentence items, whose one sentence is the evidence
         whatever its score) get uniform relevance without being scored.
         """
-        n_labels, items = len(self.touchpoint_ids), encoded.items
-        scored = [(needed is None or needed[k]) and a.n_sentences > 1 for k, a in enumerate(items)]
-        rows = [encoded.sentence_rows(k) for k, s in enumerate(scored) if s]
-        proba = self._touchpoint_proba(encoded, np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64))
-        out, pos = [], 0
-        for a, s in zip(items, scored, strict=True):
-            if s:
-                out.append(proba[pos : pos + a.n_sentences])
-                pos += a.n_sentences
-            else:
-                out.append(np.ones((a.n_sentences, n_labels)))
-        return out
+        counts = np.asarray(encoded.items.n_sentences, dtype=np.int64)
+        scored = counts > 1
+        if needed is not None:
+            scored &= np.asarray(needed, dtype=bool)
+        sentence_scored = np.repeat(scored, counts)
+        relevance = np.ones((len(sentence_scored), len(self.touchpoint_ids)))
+        rows = np.flatnonzero(sentence_scored) + len(counts)  # rows of `encoded.units`
+        relevance[sentence_scored] = self._touchpoint_proba(encoded, rows)
+        return relevance
 
     def _evidence(self, relevance: np.ndarray, label: int) -> list[tuple[int, float]]:
         """Indices and relevance of the sentences that show touchpoint `label`."""
@@ -474,7 +511,7 @@ class TouchpointModel(BaseEstimator):
         for label in labels:
             evidence = self._evidence(relevance, label)
             idx = [i for i, _ in evidence]
-            if whole or encoded.items[k].n_sentences <= 1:
+            if whole or encoded.items.n_sentences[k] <= 1:
                 units, weights = [k], [1.0]
             else:
                 units = [first + i for i in idx]
@@ -514,7 +551,6 @@ class TouchpointModel(BaseEstimator):
             self.__dict__.pop(cache, None)
         all_items = self._analyze(texts)
         known = [k for k, item in enumerate(labels) if item is not None]
-        items = [all_items[k] for k in known]
         gold = [labels[k] or {} for k in known]
         Y = self._label_matrix(gold)
         self.features_ = _text_features(s, chars=s.touchpoint_char_ngrams)
@@ -558,7 +594,7 @@ class TouchpointModel(BaseEstimator):
         cv_predicted[:, ~trainable] = 0
         self.cv_report_: dict[str, Any] = {
             "folds": s.cv_folds,
-            "items": len(items),
+            "items": len(known),
             **_label_metrics(Y, cv_predicted, self.touchpoint_ids),
         }
         if trainable.any():  # Brier scores of the labels a classifier was trained for
@@ -647,51 +683,95 @@ class TouchpointModel(BaseEstimator):
         self, encoded: _Encoded, relevance: Sequence[np.ndarray], labels: Sequence[Sequence[int]]
     ) -> list[list[tuple[str, float, list[int], list[str]]]]:
         """(sentiment, confidence, evidence sentence indices, each evidence sentence's own
-        sentiment) for each label of each item.
-
-        Every sentiment unit of every mention is scored in one batch. The rule that combines
-        them: a mention's sentiment is the argmax of its units' class probabilities averaged with
-        relevance weights; a lone touchpoint reads the whole item (one unit).
-        """
-        starts: list[int] = []
-        evidence: list[list[int]] = []
-        unit_rows: list[int] = []
-        unit_weights: list[float] = []
-        for k, (rel, item_labels) in enumerate(zip(relevance, labels, strict=True)):
-            for units, weights, idx in self._sentiment_inputs(encoded, k, rel, item_labels):
-                starts.append(len(unit_rows))
-                evidence.append(idx)
-                unit_rows.extend(units)
-                unit_weights.extend(weights)
-        if not unit_rows:
-            return [[] for _ in labels]
-        unit_proba = self.sentiment_clf_.predict_proba(encoded.units[unit_rows])
-        classes = [str(c) for c in self.sentiment_clf_.classes_]
-        unit_classes = [classes[u] for u in np.argmax(unit_proba, axis=1).tolist()]
-        # Each mention's weighted mean of its units' probabilities, computed for all mentions with
-        # the same number of units at once: numpy sums along an axis the same way for one block or a stack of them.
-        w = np.asarray(unit_weights)
-        weighted = unit_proba * w[:, None]
-        sizes = np.diff(starts, append=len(unit_rows))
-        combined = np.empty((len(starts), unit_proba.shape[1]))
-        for size in np.unique(sizes).tolist():
-            same = np.flatnonzero(sizes == size)
-            rows = np.asarray(starts)[same, None] + np.arange(size)
-            combined[same] = weighted[rows].sum(axis=1) / w[rows].sum(axis=1)[:, None]
-        ends = [*starts[1:], len(unit_rows)]
-        best = np.argmax(combined, axis=1).tolist()
-        confidence = combined[np.arange(len(best)), best].tolist()
+        sentiment) for each label of each item (see `_score_mentions`)."""
+        n_labels = len(self.touchpoint_ids)
+        matrix = np.concatenate(relevance) if len(relevance) else np.ones((0, n_labels))
+        scored = self._score_mentions(encoded, matrix, labels)
         out: list[list[tuple[str, float, list[int], list[str]]]] = []
         m = 0
         for item_labels in labels:
-            scored = []
+            item_scored = []
             for _ in item_labels:
-                idx, sentiment = evidence[m], classes[best[m]]
-                own = unit_classes[starts[m] : ends[m]]
-                scored.append((sentiment, confidence[m], idx, own if len(own) == len(idx) else [sentiment] * len(idx)))
+                e0, e1 = scored.evidence_start[m], scored.evidence_start[m + 1]
+                item_scored.append(
+                    (scored.sentiment[m], scored.confidence[m], scored.evidence[e0:e1], scored.moods[e0:e1])
+                )
                 m += 1
-            out.append(scored)
+            out.append(item_scored)
         return out
+
+    def _score_mentions(self, encoded: _Encoded, relevance: np.ndarray, labels: Sequence[Sequence[int]]) -> _Scored:
+        """Evidence and sentiment of every label (mention) of every item, computed for all at once.
+
+        Evidence: the `max_evidence` most relevant sentences (ties: the earlier one) at least
+        `evidence_ratio` times as relevant as the best, in text order; a single sentence is its
+        own evidence. Sentiment: the argmax of the sentiment classes' probabilities of the
+        mention's units (its evidence sentences, or the whole item when it is a lone touchpoint
+        or has at most one sentence) averaged with relevance weights. `relevance` has a row per
+        sentence of the batch (see `_relevance_matrix`).
+        """
+        s, items = self.settings_, encoded.items
+        per_item = np.fromiter(map(len, labels), dtype=np.int64, count=len(labels))
+        item = np.repeat(np.arange(len(labels)), per_item)
+        label = np.fromiter((j for item_labels in labels for j in item_labels), dtype=np.int64, count=len(item))
+        n_sentences = np.asarray(items.n_sentences, dtype=np.int64)[item]
+        # Every sentence of every mention's item, mention after mention.
+        offsets = np.concatenate([[0], np.cumsum(n_sentences)])
+        mention_of = np.repeat(np.arange(len(item)), n_sentences)
+        local = np.arange(offsets[-1]) - offsets[mention_of]
+        value = relevance[items.first[item][mention_of] + local, label[mention_of]]
+        order = np.lexsort((local, -value, mention_of))  # strongest first within each mention
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order)) - offsets[mention_of[order]]
+        best = np.zeros(len(item))
+        has_sentences = n_sentences > 0
+        best[has_sentences] = value[order[offsets[:-1][has_sentences]]]
+        chosen = (rank < s.max_evidence) & (value >= s.evidence_ratio * best[mention_of])
+        chosen |= n_sentences[mention_of] == 1
+        evidence = np.flatnonzero(chosen)  # in text order within each mention
+        evidence_mention = mention_of[evidence]
+        evidence_count = np.bincount(evidence_mention, minlength=len(item))
+        # The units the sentiment model reads.
+        whole = (n_sentences <= 1) | (
+            (per_item[item] == 1) if s.single_touchpoint_sentiment == "whole" else np.zeros(len(item), dtype=bool)
+        )
+        from_evidence = ~whole[evidence_mention]
+        unit_mention = np.concatenate([evidence_mention[from_evidence], np.flatnonzero(whole)])
+        unit_row = np.concatenate([encoded.first_sentence[item[evidence_mention[from_evidence]]] +
+                                   local[evidence[from_evidence]], item[whole]])  # fmt: skip
+        unit_weight = np.concatenate([np.maximum(value[evidence[from_evidence]], 1e-3), np.ones(int(whole.sum()))])
+        by_mention = np.argsort(unit_mention, kind="stable")
+        unit_row, unit_weight = unit_row[by_mention], unit_weight[by_mention]
+        unit_count = np.where(whole, 1, evidence_count)
+        starts = np.concatenate([[0], np.cumsum(unit_count)[:-1]]).astype(np.int64)
+        classes = np.array([str(c) for c in self.sentiment_clf_.classes_], dtype=object)
+        if not len(unit_row):
+            return _Scored([], [], [0], [], [])
+        unit_proba = self.sentiment_clf_.predict_proba(encoded.units[unit_row])
+        unit_class = np.argmax(unit_proba, axis=1)
+        # Each mention's weighted mean of its units' probabilities, computed for all mentions with
+        # the same number of units at once: numpy sums along an axis the same way for one block or a stack of them.
+        weighted = unit_proba * unit_weight[:, None]
+        combined = np.empty((len(starts), unit_proba.shape[1]))
+        for size in np.unique(unit_count).tolist():
+            same = np.flatnonzero(unit_count == size)
+            rows = starts[same, None] + np.arange(size)
+            combined[same] = weighted[rows].sum(axis=1) / unit_weight[rows].sum(axis=1)[:, None]
+        sentiment = np.argmax(combined, axis=1)
+        confidence = combined[np.arange(len(sentiment)), sentiment]
+        # Each evidence sentence's own sentiment: its unit's, when a mention's units are its evidence
+        # sentences (one each); else the mention's.
+        own = (unit_count == evidence_count)[evidence_mention]
+        position = np.arange(len(evidence)) - (np.cumsum(evidence_count) - evidence_count)[evidence_mention]
+        moods = sentiment[evidence_mention]
+        moods[own] = unit_class[starts[evidence_mention[own]] + position[own]]
+        return _Scored(
+            classes[sentiment].tolist(),
+            confidence.tolist(),
+            np.concatenate([[0], np.cumsum(evidence_count)]).tolist(),
+            local[evidence].tolist(),
+            classes[moods].tolist(),
+        )
 
     def _calibrated(self, raw: np.ndarray) -> np.ndarray:
         return _apply_platt(raw, self.calibration_) if len(raw) else raw
@@ -701,10 +781,10 @@ class TouchpointModel(BaseEstimator):
         unsure sentiment."""
         s = self.settings_
         reasons = []
-        for j in np.flatnonzero(near).tolist():
-            t, threshold = self.touchpoint_ids[j], self.thresholds_[j]
-            side = "just above" if proba[j] >= threshold else "just below"
-            reasons.append(f"{t} {proba[j]:.2f} {side} its threshold {threshold:.2f}")
+        for j in np.flatnonzero(near).tolist():  # Python floats: formatted alike, several times faster
+            t, threshold, p = self.touchpoint_ids[j], float(self.thresholds_[j]), float(proba[j])
+            side = "just above" if p >= threshold else "just below"
+            reasons.append(f"{t} {p:.2f} {side} its threshold {threshold:.2f}")
         reasons += [
             f"{m.touchpoint} sentiment unsure ({m.sentiment} {m.sentiment_confidence:.2f})"
             for m in mentions
@@ -731,8 +811,18 @@ class TouchpointModel(BaseEstimator):
     def predict_items(self, texts: Sequence[str], *, explain: int = 0) -> list[ItemPrediction]:
         """Mentions of each text (strongest first; none when no touchpoint passes its
         threshold), whether it needs review and why, and with `explain` > 0 that many top
-        contributing terms per predicted touchpoint."""
+        contributing terms per predicted touchpoint.
+
+        Texts are processed `PREDICT_BATCH` at a time (items are independent, so the results
+        are the same), which bounds memory by the batch rather than the input."""
         check_is_fitted(self, "touchpoint_clf_")
+        out: list[ItemPrediction] = []
+        for start in range(0, len(texts), PREDICT_BATCH):
+            out += self._predict_batch(texts[start : start + PREDICT_BATCH], explain)
+        return out
+
+    def _predict_batch(self, texts: Sequence[str], explain: int) -> list[ItemPrediction]:
+        """`predict_items` for one batch of texts, all analysed and encoded together."""
         if not texts:
             return []
         encoded = self._encode(self._analyze(texts))
@@ -742,29 +832,47 @@ class TouchpointModel(BaseEstimator):
         strongest_first = np.argsort(-proba, axis=1, kind="stable").tolist()
         predicted = [[j for j in order if row[j]] for order, row in zip(strongest_first, above, strict=True)]
         near = np.abs(proba - self.thresholds_) < self.settings_.review_band
-        relevance = self._sentence_relevance(encoded, needed=[bool(labels) for labels in predicted])
-        sentiments = self._sentiments(encoded, relevance, predicted)
-        out = []
-        for row, (item, p, item_labels, item_sentiments) in enumerate(
-            zip(items, proba, predicted, sentiments, strict=True)
-        ):
-            mentions = [
-                Mention(
-                    touchpoint=self.touchpoint_ids[label],
-                    confidence=float(p[label]),
-                    sentiment=sentiment,
-                    sentiment_confidence=confidence,
-                    evidence=tuple(item.flat.sentence(item.text, i) for i in idx),
-                    evidence_sentiments=tuple(moods),
-                )
-                for label, (sentiment, confidence, idx, moods) in zip(item_labels, item_sentiments, strict=True)
-            ]
+        scored = self._score_mentions(
+            encoded, self._relevance_matrix(encoded, needed=[bool(labels) for labels in predicted]), predicted
+        )
+        # Every mention's evidence sentences, then the mentions, item after item.
+        per_item = [len(labels) for labels in predicted]
+        item_of_mention = np.repeat(np.arange(len(predicted)), per_item)
+        evidence_start = np.asarray(scored.evidence_start)
+        item_of_evidence = np.repeat(item_of_mention, np.diff(evidence_start))
+        sentence = items.first[item_of_evidence] + np.asarray(scored.evidence, dtype=np.int64)
+        spans = np.asarray(items.flat.spans, dtype=np.int64).reshape(-1, 2)[sentence]
+        texts = items.texts
+        sentences = [
+            Sentence(texts[k][start:end], start, end)
+            for k, start, end in zip(item_of_evidence.tolist(), spans[:, 0].tolist(), spans[:, 1].tolist(), strict=True)
+        ]
+        labels = [j for item_labels in predicted for j in item_labels]
+        ids, moods = self.touchpoint_ids, scored.moods
+        bounds = evidence_start.tolist()
+        confidences = proba[item_of_mention, np.asarray(labels, dtype=np.int64)].tolist()
+        mentions = [
+            Mention(ids[label], confidence, sentiment, certainty, tuple(sentences[e0:e1]), tuple(moods[e0:e1]))
+            for label, confidence, sentiment, certainty, e0, e1 in zip(
+                labels, confidences, scored.sentiment, scored.confidence, bounds[:-1], bounds[1:], strict=True
+            )
+        ]
+        # Items with a label near its threshold or an unsure sentiment need review.
+        unsure = np.asarray(scored.confidence) < self.settings_.review_sentiment_confidence
+        check = near.any(axis=1)
+        check[item_of_mention[unsure]] = True
+        checked = check.tolist()
+        out, m = [], 0
+        for row, (p, n) in enumerate(zip(proba, per_item, strict=True)):
+            item_mentions = mentions[m : m + n]
+            m += n
             explanations = (
-                {self.touchpoint_ids[label]: self._explain(X, row, label, explain) for label in item_labels}
+                {ids[mention_label]: self._explain(X, row, mention_label, explain) for mention_label in predicted[row]}
                 if explain
                 else {}
             )
-            out.append(ItemPrediction(mentions, self._review_reasons(p, near[row], mentions), explanations, p))
+            reasons = self._review_reasons(p, near[row], item_mentions) if checked[row] else []
+            out.append(ItemPrediction(item_mentions, reasons, explanations, p))
         return out
 
     def predict(self, texts: Sequence[str]) -> list[list[Mention]]:
@@ -772,8 +880,19 @@ class TouchpointModel(BaseEstimator):
         return [item.mentions for item in self.predict_items(texts)]
 
     def predict_sentiment(self, texts: Sequence[str], touchpoints: Sequence[Sequence[str]]) -> list[dict[str, str]]:
-        """Sentiment for given touchpoints of each text (used to score sentiment on gold labels)."""
+        """Sentiment for given touchpoints of each text (used to score sentiment on gold labels),
+        `PREDICT_BATCH` texts at a time."""
         check_is_fitted(self, "sentiment_clf_")
+        if len(texts) != len(touchpoints):
+            raise ValueError(f"predict_sentiment() got {len(texts)} texts but {len(touchpoints)} touchpoint lists.")
+        out: list[dict[str, str]] = []
+        for start in range(0, len(texts), PREDICT_BATCH):
+            end = start + PREDICT_BATCH
+            out += self._sentiment_batch(texts[start:end], touchpoints[start:end])
+        return out
+
+    def _sentiment_batch(self, texts: Sequence[str], touchpoints: Sequence[Sequence[str]]) -> list[dict[str, str]]:
+        """`predict_sentiment` for one batch of texts."""
         index = {t: j for j, t in enumerate(self.touchpoint_ids)}
         encoded = self._encode(self._analyze(texts))
         labels = [[index[t] for t in tps] for tps in touchpoints]
