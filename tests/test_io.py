@@ -27,6 +27,7 @@ from touchtext.io import (
     commit_all,
     detect_text_column,
     format_csv,
+    format_csv_bytes,
     iter_table_chunks,
     read_table,
     read_table_with_errors,
@@ -713,18 +714,19 @@ def test_format_csv_chunks_concatenate_to_write_csv(tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))
 
 
-def test_a_large_frame_is_formatted_a_slice_at_a_time_to_the_same_text(tmp_path, monkeypatch):
-    """format_csv formats big frames in slices (bounded memory); the text is what pandas writes whole."""
+def test_csv_bytes_are_formatted_a_slice_at_a_time_to_the_same_text(tmp_path, monkeypatch):
+    """format_csv_bytes formats big frames in slices (bounded memory): the UTF-8 of format_csv."""
     import touchtext.io as io_module
 
     monkeypatch.setattr(io_module, "_FORMAT_ROWS", 5)
-    big = pd.concat([_AWKWARD] * 3, ignore_index=True)  # 36 rows: slices of 5, the last of 1
-    whole = io_module._neutralized(big).to_csv(index=False, lineterminator="\r\n")
-    assert format_csv(big) == whole
-    assert format_csv(big, header=False) == whole.split("\r\n", 1)[1]
+    big = pd.concat([_AWKWARD] * 3, ignore_index=True).assign(emoji="café 🙂")  # 36 rows: slices of 5, then 1
+    for header in (True, False):
+        assert format_csv_bytes(big, header=header) == format_csv(big, header=header).encode("utf-8")
+    assert format_csv_bytes(big.iloc[:0]) == format_csv(big.iloc[:0]).encode("utf-8")  # the header alone
     with AppendingCsv(tmp_path / "bytes.csv") as out:
-        out.append_bytes(format_csv(big).encode("utf-8"))
-    assert (tmp_path / "bytes.csv").read_bytes() == whole.encode("utf-8")
+        out.append(big.iloc[:7])
+        out.append_bytes(format_csv_bytes(big.iloc[7:], header=False))
+    assert (tmp_path / "bytes.csv").read_bytes() == write_csv(big, tmp_path / "whole.csv").read_bytes()
 
 
 @settings(max_examples=100, deadline=None)

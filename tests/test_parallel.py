@@ -1,6 +1,8 @@
 """Ordered parallel map: input order, real worker processes, failures and early stops."""
 
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -53,3 +55,31 @@ def test_stopping_early_does_not_consume_the_whole_input():
 
 def test_available_cores_is_positive():
     assert available_cores() >= 1
+
+
+_FREED_AFTER_A_BIG_BLOCK = """
+import sys, psutil
+from touchtext._parallel import return_big_blocks
+if sys.argv[1] == "set":
+    assert return_big_blocks()
+process = psutil.Process()
+big = b"x" * (16 << 20); del big  # once a 16 MiB block is freed, glibc keeps blocks that size on its heap
+block = b"y" * (8 << 20)
+held = process.memory_info().rss
+del block
+print((held - process.memory_info().rss) >> 20)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_big_freed_blocks_go_back_to_the_system_in_streamed_runs():
+    """Chunk-sized buffers pass through the parent and the workers; once return_big_blocks is set
+    (as both do), a freed 8 MiB block leaves the process, where by default it stays resident."""
+
+    def freed_mib(mode: str) -> int:
+        run = subprocess.run([sys.executable, "-c", _FREED_AFTER_A_BIG_BLOCK, mode], capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        return int(run.stdout)
+
+    assert freed_mib("set") >= 7
+    assert freed_mib("default") <= 1  # the behaviour it corrects

@@ -84,6 +84,20 @@ def test_tickets_transcripts_and_auto_replies(shipped_model):
     assert out.loc[0, "pii_redacted"] == "PHONE" and "baggage" in out.loc[0, "touchpoints"]
 
 
+def test_the_mentions_kept_while_classifying_are_what_the_mentions_json_reads_back(shipped_model, messy_reviews):
+    """Streamed runs build their mention and sentence tables from the mentions kept by _classify
+    instead of parsing the MENTIONS JSON again: the two must be the same, row for row."""
+    from touchtext import schema
+    from touchtext.io import read_table
+    from touchtext.pipeline import _classify
+
+    for df in (read_table("data/samples/reviews.csv").head(120), read_table(messy_reviews),
+               read_table("data/samples/tickets.jsonl").head(40)):  # fmt: skip
+        out, decoded = _classify(df, text_column=None, model=shipped_model[0], source="auto", cleaning=None, explain=0)
+        assert decoded == schema.decode_mentions(out)
+        assert any(mentions for _, mentions in decoded)
+
+
 # -- statuses for bad and hostile input (issue 9) -----------------------------------------------------
 def test_every_status_with_its_reason(shipped_model, tmp_path):
     from touchtext.cleaning import CleaningSettings

@@ -7,16 +7,18 @@ memory stays flat however long the input is.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
-__all__ = ["available_cores", "ordered_map"]
+__all__ = ["available_cores", "ordered_map", "return_big_blocks"]
 
 C = TypeVar("C")
 T = TypeVar("T")
@@ -31,6 +33,25 @@ def available_cores() -> int:
         return max(len(os.sched_getaffinity(0)), 1)
     except AttributeError:  # not on Linux
         return max(os.cpu_count() or 1, 1)
+
+
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+_BIG_BLOCK = 1 << 20
+
+
+def return_big_blocks() -> bool:
+    """Have glibc's malloc take blocks of 1 MiB or more straight from the OS and give them back
+    when freed. By default it raises that threshold to the largest block freed so far (up to
+    32 MiB), after which chunk-sized buffers (a chunk's CSV, its pickled form) come from the heap
+    and stay resident after they are freed: about a tenth of a streamed run's memory. True if
+    set; elsewhere (not Linux, not glibc) nothing changes."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # another C library (musl has no mallopt)
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, _BIG_BLOCK))
 
 
 def _worker_start() -> multiprocessing.context.BaseContext:
@@ -49,6 +70,7 @@ def _start_worker(context: Any) -> None:
     """Keep the context for this worker's tasks; leave Ctrl-C to the parent, which stops the pool."""
     global _worker_context
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return_big_blocks()
     _worker_context = context
     gc.freeze()  # the libraries' and the model's objects are long-lived: keep full collections off them
 

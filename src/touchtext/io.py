@@ -1225,18 +1225,27 @@ def format_csv(df: pd.DataFrame, header: bool = True) -> str:
         >>> format_csv(pd.DataFrame({"text": ["=1+1", "fine"]}))
         "text\\r\\n'=1+1\\r\\nfine\\r\\n"
     """
-    if len(df) <= _FORMAT_ROWS:
-        return _neutralized(df).to_csv(index=False, header=header, lineterminator="\r\n")
-    # A slice at a time: the intermediate copies pandas makes stay the size of a slice.
-    return "".join(
+    return _neutralized(df).to_csv(index=False, header=header, lineterminator="\r\n")
+
+
+def format_csv_bytes(df: pd.DataFrame, header: bool = True) -> bytes:
+    """`format_csv(df, header)` encoded as UTF-8, made with a fraction of the memory: pandas
+    writes 2,000 rows at a time into one bytes buffer, where a str of the whole text would take
+    4 bytes a character as soon as one emoji is in it (worker processes send this to the writer).
+
+    Example:
+        >>> format_csv_bytes(pd.DataFrame({"text": ["café"]}))
+        b'text\\r\\ncaf\\xc3\\xa9\\r\\n'
+    """
+    buffer = io.BytesIO()
+    for start in range(0, max(len(df), 1), _FORMAT_ROWS):  # an empty frame still gets its header
         _neutralized(df.iloc[start : start + _FORMAT_ROWS]).to_csv(
-            index=False, header=header and start == 0, lineterminator="\r\n"
+            buffer, index=False, header=header and start == 0, lineterminator="\r\n", encoding="utf-8"
         )
-        for start in range(0, len(df), _FORMAT_ROWS)
-    )
+    return buffer.getvalue()
 
 
-_FORMAT_ROWS = 2_000  # rows format_csv formats at once
+_FORMAT_ROWS = 2_000  # rows format_csv_bytes formats at once
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
@@ -1285,15 +1294,14 @@ class AppendingCsv:
 
     def append(self, df: pd.DataFrame) -> None:
         """Append the rows of `df`; the first frame appended (even an empty one) also writes the header."""
-        self.append_text(format_csv(df, header=not self._started))
+        self.append_bytes(format_csv_bytes(df, header=not self._started))
 
     def append_text(self, text: str) -> None:
         """Append CSV text made by `format_csv` (the first piece must include the header)."""
         self.append_bytes(text.encode("utf-8"))
 
     def append_bytes(self, data: bytes) -> None:
-        """Append CSV text made by `format_csv`, already encoded as UTF-8. Worker processes send it
-        so: Python stores a str with one character beyond Latin-1 at 2 or 4 bytes a character."""
+        """Append CSV made by `format_csv_bytes` (or `format_csv`, encoded as UTF-8)."""
         if self._fh is None:
             raise ValueError(f"{self.path} was already committed or aborted; appending is no longer possible.")
         self._fh.write(data)

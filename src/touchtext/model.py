@@ -1041,13 +1041,14 @@ def load_model(path: str | Path | None = None) -> tuple[TouchpointModel, dict[st
     return model, card
 
 
-def mentions_to_columns(mentions: Sequence[Mention]) -> dict[str, str]:
-    """The readable classified-output cells for one item's mentions."""
+def mentions_to_columns(mentions: Sequence[Mention], dicts: list[dict[str, Any]] | None = None) -> dict[str, str]:
+    """The readable classified-output cells for one item's mentions; `dicts`, when given, are
+    their `to_dict()` forms (which the caller keeps, so the MENTIONS JSON need not be read back)."""
     return {
         schema.TOUCHPOINTS: "|".join(m.touchpoint for m in mentions),
         schema.SENTIMENTS: "|".join(f"{m.touchpoint}:{m.sentiment}" for m in mentions),
         schema.CONFIDENCE: "|".join(f"{m.touchpoint}:{m.confidence:.2f}" for m in mentions),
-        schema.MENTIONS: json.dumps([m.to_dict() for m in mentions], ensure_ascii=False),
+        schema.MENTIONS: json.dumps([m.to_dict() for m in mentions] if dicts is None else dicts, ensure_ascii=False),
     }
 
 

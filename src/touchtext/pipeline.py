@@ -24,7 +24,7 @@ import pandas as pd
 
 from . import schema
 from ._langid import LANGUAGE_NAMES, UNDETERMINED
-from ._parallel import available_cores, ordered_map
+from ._parallel import available_cores, ordered_map, return_big_blocks
 from .cleaning import TRUNCATED_NOTE, CleaningSettings, Source, SourceRule, clean, source_rule
 from .drivers import detect_score_column
 from .errors import InputError, TouchtextError
@@ -34,7 +34,7 @@ from .io import (
     TableChunks,
     commit_all,
     detect_text_column,
-    format_csv,
+    format_csv_bytes,
     iter_table_chunks,
     read_table,
     write_csv,
@@ -151,6 +151,20 @@ def classify(
         >>> out.loc[0, "sentiments"]  # doctest: +SKIP
         'billing:negative|parking:negative'
     """
+    return _classify(df, text_column=text_column, model=model, source=source, cleaning=cleaning, explain=explain)[0]
+
+
+def _classify(
+    df: pd.DataFrame,
+    *,
+    text_column: str | None,
+    model: TouchpointModel | str | Path | None,
+    source: Source | Sequence[str],
+    cleaning: CleaningSettings | None,
+    explain: int,
+) -> tuple[pd.DataFrame, schema.Decoded]:
+    """`classify`, and its MENTIONS cells as `schema.decode_mentions` would read them back (kept
+    while they are made, so a streamed run builds its mention and sentence tables without JSON)."""
     fitted, _ = _resolve_model(model)
     column = detect_text_column(df, text_column)
     out = df.reset_index(drop=True).copy()
@@ -162,14 +176,20 @@ def classify(
     analysed = [skip is None for skip in skipped]
     predictions = iter(fitted.predict_items([t for t, ok in zip(texts, analysed, strict=True) if ok], explain=explain))
     records = []
-    for skip, notes, text in zip(skipped, out[schema.CLEAN_NOTES], texts, strict=True):
+    decoded: schema.Decoded = []
+    no_mentions = mentions_to_columns([])
+    for row_id, skip, notes, text in zip(out[schema.ROW_ID].tolist(), skipped, out[schema.CLEAN_NOTES], texts,
+                                         strict=True):  # fmt: skip
         if skip is not None:
-            cells: dict[str, object] = dict(mentions_to_columns([]))
+            cells: dict[str, object] = dict(no_mentions)
             cells.update({schema.STATUS: skip[0], schema.STATUS_REASON: skip[1],
                           schema.NEEDS_REVIEW: False, schema.REVIEW_REASON: ""})  # fmt: skip
+            decoded.append((row_id, []))
         else:
             item = next(predictions)
-            cells = dict(mentions_to_columns(item.mentions))
+            dicts = [m.to_dict() for m in item.mentions]
+            decoded.append((row_id, dicts))
+            cells = dict(mentions_to_columns(item.mentions, dicts))
             cells.update({schema.NEEDS_REVIEW: item.needs_review, schema.REVIEW_REASON: "; ".join(item.review_reasons)})
             if item.mentions:
                 cells.update({schema.STATUS: schema.STATUS_OK, schema.STATUS_REASON: ""})
@@ -187,7 +207,7 @@ def classify(
     added = pd.DataFrame.from_records(records, columns=columns)
     if explain:
         added[schema.EXPLANATION] = added[schema.EXPLANATION].fillna("")
-    return pd.concat([out, added], axis=1)
+    return pd.concat([out, added], axis=1), decoded
 
 
 # -- streaming runs ------------------------------------------------------------------------
@@ -242,20 +262,19 @@ class _ChunkOutput:
 def _process_chunk(plan: _StreamPlan, chunk: _Chunk) -> _ChunkOutput:
     """Clean, classify and count one chunk; format its rows for each output file (in the worker,
     so formatting runs in parallel too)."""
-    classified = classify(
+    classified, decoded = _classify(
         chunk.table, text_column=plan.text_column, model=plan.model, source=plan.sources.kinds(chunk.table),
         cleaning=plan.cleaning, explain=plan.explain,
     )  # fmt: skip
     header = chunk.index == 0
-    decoded = schema.decode_mentions(classified)  # read the MENTIONS JSON once for every table below
     table = schema.mention_table(classified, decoded=decoded)
     csv: dict[str, bytes] = {}  # UTF-8: pickled to the parent at a fraction of a wide str's size
     if "classified" in plan.files:
-        csv["classified"] = format_csv(classified, header=header).encode("utf-8")
+        csv["classified"] = format_csv_bytes(classified, header=header)
     if "mentions" in plan.files:
-        csv["mentions"] = format_csv(table, header=header).encode("utf-8")
+        csv["mentions"] = format_csv_bytes(table, header=header)
     if "sentences" in plan.files:
-        csv["sentences"] = format_csv(schema.sentence_table(classified, decoded=decoded), header=header).encode("utf-8")
+        csv["sentences"] = format_csv_bytes(schema.sentence_table(classified, decoded=decoded), header=header)
     counts = None
     if plan.counts is not None:
         spec = plan.counts
@@ -386,6 +405,7 @@ def _stream(
     """
     started = time.perf_counter()
     progress = progress or NoProgress()
+    return_big_blocks()  # chunk-sized buffers pass through this process: give them back when freed
     created = [folder for folder in {path.parent for path in files.values()} if not folder.exists()]
     writers = {name: AppendingCsv(path) for name, path in files.items()}
     try:
