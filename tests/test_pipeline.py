@@ -351,3 +351,16 @@ def test_worker_processes_do_not_load_the_database_libraries():
     code = "import sys, touchtext.pipeline; print(sorted(m for m in ('sqlalchemy', 'psycopg') if m in sys.modules))"
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert found == "[]"
+
+
+def test_the_garbage_collector_is_paused_only_while_a_chunk_is_processed():
+    import gc
+
+    from touchtext.pipeline import _cyclic_gc_paused
+
+    for enabled in (True, False):
+        gc.enable() if enabled else gc.disable()
+        with _cyclic_gc_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled() == enabled
+    gc.enable()
