@@ -18,7 +18,8 @@ psutil over the whole process tree (the process and all its descendants, recursi
 workers, fork server, Dask nanny and worker processes): the peak of the summed RSS and the peak
 RSS of the largest single process. Summed RSS counts pages shared between forked processes once
 per process, so it overstates the tree's footprint; the summed PSS (shared pages split between
-their users) is sampled too with --pss.
+their users) is sampled too with --pss, once a second (reading it costs the kernel ~4 ms a
+process, which at the RSS rate would slow the run being measured).
 
 Run from the repository root on a quiet machine:
     python benchmarks/throughput.py                                # 10k, 100k, 1M; all systems
@@ -58,6 +59,9 @@ SYSTEMS = ("jobs1", "jobs2", "dask", "spacy")
 MB = 1_000_000
 TARGET_SECONDS = 120.0  # 1M rows, --jobs 2, end to end
 TARGET_RSS_MB = 1_500.0  # 1.5 GB, summed over the process tree
+# Reading a process's PSS (smaps_rollup) costs ~4 ms of kernel time per 500 MB process: every
+# 0.1 s over five processes that is a fifth of a core taken from the run being measured.
+PSS_INTERVAL_S = 1.0
 TARGET_GROWTH = 0.20  # peak RSS 100k -> 1M
 TARGET_SPEEDUP = 3.0  # jobs2 docs/s over spaCy's
 SPACY_MODEL = "spacy_textcat_default"
@@ -139,7 +143,7 @@ def _sample(root: psutil.Process, usage: Usage, seen: dict[int, psutil.Process],
         count += 1
     usage.peak_tree_rss = max(usage.peak_tree_rss, total)
     usage.peak_single_rss = max(usage.peak_single_rss, biggest)
-    usage.peak_tree_pss = max(usage.peak_tree_pss, total_pss)
+    usage.peak_tree_pss = max(usage.peak_tree_pss, total_pss)  # 0 in samples without PSS
     usage.max_processes = max(usage.max_processes, count)
     usage.samples += 1
 
@@ -156,8 +160,12 @@ def run_measured(command: Sequence[str], log: Path, *, interval: float, timeout:
         usage = Usage(seconds=0.0, returncode=0)
 
         def sampler() -> None:
+            last_pss = -PSS_INTERVAL_S
             while not stop.is_set():
-                _sample(root, usage, seen, pss)
+                now = time.perf_counter()
+                with_pss = pss and now - last_pss >= PSS_INTERVAL_S
+                _sample(root, usage, seen, with_pss)
+                last_pss = now if with_pss else last_pss
                 stop.wait(interval)
 
         thread = threading.Thread(target=sampler, daemon=True)
@@ -537,7 +545,12 @@ def notes(results: Sequence[dict[str, Any]], meta: dict[str, Any], args: argpars
         f"Peak RSS: process tree (the process and all descendants) sampled every {args.interval} s with psutil; "
         "'tree' = peak of the summed RSS (pages shared between forked processes count once per process), "
         "'largest process' = peak RSS of the biggest single process. 1 MB = 10^6 bytes."
-        + (" The JSON also has the summed PSS (shared pages split between their users)." if args.pss else ""),
+        + (
+            f" The JSON also has the summed PSS (shared pages split between their users), sampled every "
+            f"{PSS_INTERVAL_S:g} s."
+            if args.pss
+            else ""
+        ),
     ]
     if spacy_meta:
         lines.append(

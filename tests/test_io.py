@@ -21,6 +21,7 @@ import touchtext.io as touchtext_io
 from touchtext.errors import InputError, InputWarning
 from touchtext.io import (
     AppendingCsv,
+    _arrow_csv_rows,
     _neutralize,
     _neutralized_column,
     atomic_path,
@@ -727,6 +728,48 @@ def test_csv_bytes_are_formatted_a_slice_at_a_time_to_the_same_text(tmp_path, mo
         out.append(big.iloc[:7])
         out.append_bytes(format_csv_bytes(big.iloc[7:], header=False))
     assert (tmp_path / "bytes.csv").read_bytes() == write_csv(big, tmp_path / "whole.csv").read_bytes()
+
+
+_CSV_TEXT = st.one_of(
+    st.none(),
+    st.text(st.sampled_from(list("ab ,\"\r\n=+-@\t'é🙂\x00")), max_size=8),
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=12),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            _CSV_TEXT,
+            _CSV_TEXT,
+            st.integers(-(2**63), 2**63 - 1),
+            st.booleans(),
+            st.floats(allow_nan=True, allow_infinity=True),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    string_dtype=st.sampled_from(["object", "str"]),
+)
+def test_arrow_built_csv_rows_are_what_pandas_writes(rows, string_dtype):
+    """Text, integer and boolean columns are written with Arrow's kernels, floats by pandas: every
+    byte must be what pandas' csv writer makes (quoting, doubled quotes, missing cells, CR/LF)."""
+    frame = pd.DataFrame(rows, columns=["a", 'b, "c"', "n", "flag", "x"])
+    frame = frame.astype({"a": string_dtype, 'b, "c"': object})
+    expected = io_module_neutralized(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    assert format_csv_bytes(frame) == expected
+    with_nul = any(isinstance(v, str) and "\x00" in v for v in [*frame["a"], *frame['b, "c"']])
+    assert (_arrow_csv_rows(io_module_neutralized(frame)) is None) == with_nul  # NUL: left to pandas
+    nullable = frame.astype({"x": "Float64", "n": "int32"}).assign(when=pd.Timestamp("2026-01-02 03:04:05"))
+    expected = io_module_neutralized(nullable).to_csv(index=False, header=False, lineterminator="\r\n")
+    assert format_csv_bytes(nullable, header=False) == expected.encode("utf-8")
+
+
+def io_module_neutralized(frame):
+    from touchtext.io import _neutralized
+
+    return _neutralized(frame)
 
 
 @settings(max_examples=100, deadline=None)

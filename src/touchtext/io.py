@@ -1229,9 +1229,11 @@ def format_csv(df: pd.DataFrame, header: bool = True) -> str:
 
 
 def format_csv_bytes(df: pd.DataFrame, header: bool = True) -> bytes:
-    """`format_csv(df, header)` encoded as UTF-8, made with a fraction of the memory: pandas
-    writes 2,000 rows at a time into one bytes buffer, where a str of the whole text would take
-    4 bytes a character as soon as one emoji is in it (worker processes send this to the writer).
+    """`format_csv(df, header)` encoded as UTF-8, made faster and with a fraction of the memory
+    (worker processes send this to the writer). 2,000 rows are formatted at a time into one
+    bytes buffer, where a str of the whole text would take 4 bytes a character as soon as one
+    emoji is in it; rows are put together with Arrow's string kernels (`_arrow_csv_rows`), or by
+    pandas when a column may need quotes by rules of its own.
 
     Example:
         >>> format_csv_bytes(pd.DataFrame({"text": ["café"]}))
@@ -1239,10 +1241,72 @@ def format_csv_bytes(df: pd.DataFrame, header: bool = True) -> bytes:
     """
     buffer = io.BytesIO()
     for start in range(0, max(len(df), 1), _FORMAT_ROWS):  # an empty frame still gets its header
-        _neutralized(df.iloc[start : start + _FORMAT_ROWS]).to_csv(
-            buffer, index=False, header=header and start == 0, lineterminator="\r\n", encoding="utf-8"
-        )
+        part = _neutralized(df.iloc[start : start + _FORMAT_ROWS])
+        rows = _arrow_csv_rows(part)
+        if rows is None:
+            part.to_csv(buffer, index=False, header=header and start == 0, lineterminator="\r\n", encoding="utf-8")
+            continue
+        if header and start == 0:
+            part.iloc[:0].to_csv(buffer, index=False, lineterminator="\r\n", encoding="utf-8")
+        buffer.write(rows)
     return buffer.getvalue()
+
+
+_NEEDS_QUOTES = '[,"\r\n]'  # what makes Python's csv module (QUOTE_MINIMAL) quote a field
+
+
+def _arrow_csv_rows(frame: pd.DataFrame) -> bytes | None:
+    """The data lines pandas writes for `frame` (no index, no header, CRLF), as UTF-8 built with
+    Arrow: several times faster than pandas' csv writer on long text. None when a column may
+    need quotes by rules of its own (categories, objects that are not all text) or the frame has
+    one column (where csv quotes an empty row), or no rows: the caller then lets pandas write it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if frame.shape[1] < 2 or not len(frame):
+        return None
+    fields = []
+    for position in range(frame.shape[1]):
+        cells = _arrow_csv_cells(frame.iloc[:, position], pa, pc)
+        if cells is None:
+            return None
+        fields.append(cells)
+    text_type = pa.large_string()
+    rows = pc.binary_join_element_wise(*fields, pa.scalar(",", text_type))
+    every_row = pa.ListArray.from_arrays(pa.array([0, len(rows)], pa.int32()), rows)
+    lines = pc.binary_join(every_row, pa.scalar("\r\n", text_type))[0]
+    return lines.as_buffer().to_pybytes() + b"\r\n"
+
+
+def _arrow_csv_cells(values: pd.Series, pa: Any, pc: Any) -> Any:
+    """One column's CSV fields as an Arrow string array (missing -> "", quoted where csv quotes),
+    or None for a column that may need quotes by rules of its own (see `_arrow_csv_rows`)."""
+    dtype, text_type = values.dtype, pa.large_string()  # 64-bit offsets: long cells cannot overflow
+    if dtype == np.dtype(bool):
+        return pc.if_else(pa.array(values.to_numpy()), pa.scalar("True", text_type), pa.scalar("False", text_type))
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+        return pc.cast(pa.array(values.to_numpy()), text_type)
+    if pd.api.types.is_float_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype):
+        # pandas' own text for these (its float and date formats), which never needs quotes; beside
+        # a second column, because csv quotes an empty field when it is a row's only one
+        written = values.to_frame("value").assign(other=0).to_csv(index=False, header=False, lineterminator="\n")
+        return pa.array([line.rsplit(",", 1)[0] for line in written.split("\n")[:-1]], text_type)
+    if isinstance(dtype, pd.StringDtype):
+        text = pa.array(values, from_pandas=True)
+    elif dtype == np.dtype(object) and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        text = pa.array(values.to_numpy(), type=pa.string(), from_pandas=True)
+    else:
+        return None
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    if not pa.types.is_string(text.type) and not pa.types.is_large_string(text.type):
+        return None
+    text = pc.fill_null(text.cast(text_type), "")
+    if pc.any(pc.match_substring(text, "\x00")).as_py():  # csv's rules for NUL vary by Python version
+        return None
+    quote, nothing = pa.scalar('"', text_type), pa.scalar("", text_type)
+    quoted = pc.binary_join_element_wise(quote, pc.replace_substring(text, '"', '""'), quote, nothing)
+    return pc.if_else(pc.match_substring_regex(text, _NEEDS_QUOTES), quoted, text)
 
 
 _FORMAT_ROWS = 2_000  # rows format_csv_bytes formats at once
