@@ -23,7 +23,8 @@ from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["CachedTfidfVectorizer", "SentenceNgrams"]
 
-_MAX_CACHED_WORDS = 200_000  # the cache (about 300 bytes a word) is cleared when it holds this many words
+# Cleared when it holds this many words; full, it and the language cache hold ~94 MB per worker.
+_MAX_CACHED_WORDS = 100_000
 
 
 def _char_wb_grams(word: str, min_n: int, max_n: int) -> list[str]:

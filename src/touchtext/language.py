@@ -113,7 +113,8 @@ def _lemma_table(lang: str) -> Any:
 
 # What a word contributes to the token string (see TextProcessor.tokens), cached per word form.
 _KEEP_AND_RESET, _RESET, _NEGATE, _WORD = range(4)
-_MAX_CACHED_FORMS = 500_000  # the cache is cleared when it holds this many word forms
+# Cleared when it holds this many word forms, so exports with many rare words keep workers bounded.
+_MAX_CACHED_FORMS = 100_000
 
 
 class TextProcessor:
