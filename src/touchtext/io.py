@@ -1169,6 +1169,7 @@ def _write_with(path: str | Path, write: Callable[[IO[str]], Any]) -> Path:
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START_PATTERN = "^[=+\\-@\t\r]"  # _FORMULA_START, as a regular expression for Arrow
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -1241,13 +1242,15 @@ def format_csv_bytes(df: pd.DataFrame, header: bool = True) -> bytes:
     """
     buffer = io.BytesIO()
     for start in range(0, max(len(df), 1), _FORMAT_ROWS):  # an empty frame still gets its header
-        part = _neutralized(df.iloc[start : start + _FORMAT_ROWS])
+        part = df.iloc[start : start + _FORMAT_ROWS]
         rows = _arrow_csv_rows(part)
         if rows is None:
-            part.to_csv(buffer, index=False, header=header and start == 0, lineterminator="\r\n", encoding="utf-8")
+            _neutralized(part).to_csv(
+                buffer, index=False, header=header and start == 0, lineterminator="\r\n", encoding="utf-8"
+            )
             continue
         if header and start == 0:
-            part.iloc[:0].to_csv(buffer, index=False, lineterminator="\r\n", encoding="utf-8")
+            _neutralized(part.iloc[:0]).to_csv(buffer, index=False, lineterminator="\r\n", encoding="utf-8")
         buffer.write(rows)
     return buffer.getvalue()
 
@@ -1256,8 +1259,8 @@ _NEEDS_QUOTES = '[,"\r\n]'  # what makes Python's csv module (QUOTE_MINIMAL) quo
 
 
 def _arrow_csv_rows(frame: pd.DataFrame) -> bytes | None:
-    """The data lines pandas writes for `frame` (no index, no header, CRLF), as UTF-8 built with
-    Arrow: several times faster than pandas' csv writer on long text. None when a column may
+    """The data lines pandas writes for `_neutralized(frame)` (no index, no header, CRLF), as
+    UTF-8 built with Arrow: several times faster than pandas' csv writer on long text. None when a column may
     need quotes by rules of its own (categories, objects that are not all text) or the frame has
     one column (where csv quotes an empty row), or no rows: the caller then lets pandas write it."""
     import pyarrow as pa
@@ -1279,8 +1282,9 @@ def _arrow_csv_rows(frame: pd.DataFrame) -> bytes | None:
 
 
 def _arrow_csv_cells(values: pd.Series) -> Any:
-    """One column's CSV fields as an Arrow string array (missing -> "", quoted where csv quotes),
-    or None for a column that may need quotes by rules of its own (see `_arrow_csv_rows`)."""
+    """One column's CSV fields as an Arrow string array (missing -> "", formulas neutralized,
+    quoted where csv quotes), or None for a column that may need quotes by rules of its own
+    (see `_arrow_csv_rows`)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -1289,8 +1293,13 @@ def _arrow_csv_cells(values: pd.Series) -> Any:
         return pc.if_else(pa.array(values.to_numpy()), pa.scalar("True", text_type), pa.scalar("False", text_type))
     if isinstance(dtype, np.dtype) and dtype.kind in "iu":
         return pc.cast(pa.array(values.to_numpy()), text_type)
+    if dtype == np.dtype(np.float64) or dtype == pd.Float64Dtype():
+        # pandas writes a 64-bit float as numpy's shortest round-trip text, which is Python's repr
+        # ("0.5474", "1.0", "1e-05", "inf"), and a missing one as an empty field
+        numbers = values.to_numpy(dtype=np.float64, na_value=np.nan).tolist()
+        return pa.array(["" if x != x else repr(x) for x in numbers], text_type)
     if pd.api.types.is_float_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype):
-        # pandas' own text for these (its float and date formats), which never needs quotes; beside
+        # pandas' own text for these (other float widths, dates), which never needs quotes; beside
         # a second column, because csv quotes an empty field when it is a row's only one
         written = values.to_frame("value").assign(other=0).to_csv(index=False, header=False, lineterminator="\n")
         return pa.array([line.rsplit(",", 1)[0] for line in written.split("\n")[:-1]], text_type)
@@ -1305,7 +1314,13 @@ def _arrow_csv_cells(values: pd.Series) -> Any:
     if not pa.types.is_string(text.type) and not pa.types.is_large_string(text.type):
         return None
     text = pc.fill_null(text.cast(text_type), "")
-    if pc.any(pc.match_substring(text, "\x00")).as_py():  # csv's rules for NUL vary by Python version
+    risky = pc.match_substring_regex(text, _FORMULA_START_PATTERN)
+    if pc.any(risky).as_py():  # rare: a cell starts like a formula; `_neutralize` decides
+        starts = pc.filter(text, risky).to_pylist()
+        text = pc.replace_with_mask(text, risky, pa.array([_neutralize(v) for v in starts], text_type))
+    # csv's rules for NUL vary by Python version. (RE2 finds a byte many times faster than
+    # match_substring, which costs as much as formatting the column when cells are long.)
+    if pc.any(pc.match_substring_regex(text, "\x00")).as_py():
         return None
     quote, nothing = pa.scalar('"', text_type), pa.scalar("", text_type)
     quoted = pc.binary_join_element_wise(quote, pc.replace_substring(text, '"', '""'), quote, nothing)
