@@ -94,8 +94,12 @@ def test_the_mentions_kept_while_classifying_are_what_the_mentions_json_reads_ba
     for df in (read_table("data/samples/reviews.csv").head(120), read_table(messy_reviews),
                read_table("data/samples/tickets.jsonl").head(40)):  # fmt: skip
         out, decoded = _classify(df, text_column=None, model=shipped_model[0], source="auto", cleaning=None, explain=0)
-        assert decoded == schema.decode_mentions(out)
-        assert any(mentions for _, mentions in decoded)
+        read_back = schema.decode_mentions(out)
+        assert decoded == schema.MentionRows.from_decoded(read_back)
+        assert decoded.row_id
+        for table in (schema.mention_table, schema.sentence_table):
+            kept, decoded_json = table(out, decoded=decoded), table(out, decoded=read_back)
+            assert kept.equals(decoded_json) and list(kept.dtypes) == list(decoded_json.dtypes)
 
 
 # -- statuses for bad and hostile input (issue 9) -----------------------------------------------------

@@ -122,17 +122,21 @@ class Mention:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, as stored in the `mentions` column."""
-        moods = self.evidence_sentiments or (self.sentiment,) * len(self.evidence)
         return {
             "touchpoint": self.touchpoint,
             "sentiment": self.sentiment,
             "confidence": round(self.confidence, 4),
             "sentiment_confidence": round(self.sentiment_confidence, 4),
             "evidence": [
-                {"text": s.text, "start": s.start, "end": s.end, "sentiment": mood}
-                for s, mood in zip(self.evidence, moods, strict=True)
+                {"text": text, "start": start, "end": end, "sentiment": mood}
+                for text, start, end, mood in self.evidence_rows()
             ],
         }
+
+    def evidence_rows(self) -> list[tuple[str, int, int, str]]:
+        """Each evidence sentence's text, start, end and own sentiment (the mention's when not read apart)."""
+        moods = self.evidence_sentiments or (self.sentiment,) * len(self.evidence)
+        return [(s.text, s.start, s.end, mood) for s, mood in zip(self.evidence, moods, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -1041,15 +1045,22 @@ def load_model(path: str | Path | None = None) -> tuple[TouchpointModel, dict[st
     return model, card
 
 
-def mentions_to_columns(mentions: Sequence[Mention], dicts: list[dict[str, Any]] | None = None) -> dict[str, str]:
-    """The readable classified-output cells for one item's mentions; `dicts`, when given, are
-    their `to_dict()` forms (which the caller keeps, so the MENTIONS JSON need not be read back)."""
-    return {
-        schema.TOUCHPOINTS: "|".join(m.touchpoint for m in mentions),
-        schema.SENTIMENTS: "|".join(f"{m.touchpoint}:{m.sentiment}" for m in mentions),
-        schema.CONFIDENCE: "|".join(f"{m.touchpoint}:{m.confidence:.2f}" for m in mentions),
-        schema.MENTIONS: json.dumps([m.to_dict() for m in mentions] if dicts is None else dicts, ensure_ascii=False),
-    }
+def mentions_to_columns(
+    mentions: Sequence[Mention], row_id: Any, rows: schema.MentionRows
+) -> tuple[str, str, str, str]:
+    """The classified-output cells (touchpoints, sentiments, confidence, MENTIONS JSON) for one item's
+    mentions, which are also added to `rows` under `row_id` (for the mention and sentence tables)."""
+    encoded = [
+        rows.add(row_id, m.touchpoint, m.sentiment, round(m.confidence, 4), round(m.sentiment_confidence, 4),
+                 m.evidence_rows())
+        for m in mentions
+    ]  # fmt: skip
+    return (
+        "|".join([m.touchpoint for m in mentions]),
+        "|".join([f"{m.touchpoint}:{m.sentiment}" for m in mentions]),
+        "|".join([f"{m.touchpoint}:{m.confidence:.2f}" for m in mentions]),
+        "[" + ", ".join(encoded) + "]",
+    )
 
 
 def settings_dict(model: TouchpointModel) -> dict[str, Any]:

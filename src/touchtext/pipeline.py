@@ -110,14 +110,13 @@ def _empty_reason(raw: object, notes: str) -> str:
     return _SKIP_REASONS[schema.STATUS_EMPTY]
 
 
-def _truncated(notes: str, length: int, found: list[Any]) -> dict[str, object]:
+def _truncated(notes: str, length: int, found: list[Any]) -> tuple[str, str]:
     """Status and reason of a classified text that was cut to the length limit."""
     original = re.search(re.escape(TRUNCATED_NOTE) + r"(\d+)", notes)
     size = f"{int(original.group(1)):,}" if original else "more than the limit"
     outcome = ("touchpoints: " + ", ".join(m.touchpoint for m in found)) if found else (
         "no touchpoint above its decision threshold")  # fmt: skip
-    return {schema.STATUS: schema.STATUS_TOO_LONG,
-            schema.STATUS_REASON: f"truncated from {size} to {length:,} characters; {outcome}"}  # fmt: skip
+    return schema.STATUS_TOO_LONG, f"truncated from {size} to {length:,} characters; {outcome}"
 
 
 def _resolve_model(model: TouchpointModel | str | Path | None) -> tuple[TouchpointModel, dict[str, Any]]:
@@ -163,9 +162,9 @@ def _classify(
     source: Source | Sequence[str],
     cleaning: CleaningSettings | None,
     explain: int,
-) -> tuple[pd.DataFrame, schema.Decoded]:
-    """`classify`, and its MENTIONS cells as `schema.decode_mentions` would read them back (kept
-    while they are made, so a streamed run builds its mention and sentence tables without JSON)."""
+) -> tuple[pd.DataFrame, schema.MentionRows]:
+    """`classify`, and the mentions of its MENTIONS cells as flat columns (kept while they are made,
+    so a streamed run builds its mention and sentence tables without reading the JSON back)."""
     fitted, _ = _resolve_model(model)
     column = detect_text_column(df, text_column)
     out = df.reset_index(drop=True).copy()
@@ -176,39 +175,45 @@ def _classify(
     skipped = _skipped(out, column, fitted.processor.settings.lang)
     analysed = [skip is None for skip in skipped]
     predictions = iter(fitted.predict_items([t for t, ok in zip(texts, analysed, strict=True) if ok], explain=explain))
-    records = []
-    decoded: schema.Decoded = []
-    no_mentions = mentions_to_columns([])
-    for row_id, skip, notes, text in zip(out[schema.ROW_ID].tolist(), skipped, out[schema.CLEAN_NOTES], texts,
-                                         strict=True):  # fmt: skip
+    mentions = schema.MentionRows()
+    no_mentions = mentions_to_columns([], None, mentions)
+    # The added columns, built column by column: (status, reason), the mention cells, review flag and reason.
+    statuses: list[tuple[str, str]] = []
+    cells: list[tuple[str, str, str, str]] = []
+    needs_review: list[bool] = []
+    review_reasons: list[str] = []
+    explanations: list[str | None] = []  # None for rows not classified (filled with "" below, as before)
+    for row_id, skip, notes, text in zip(out[schema.ROW_ID].tolist(), skipped, out[schema.CLEAN_NOTES].tolist(),
+                                         texts, strict=True):  # fmt: skip
         if skip is not None:
-            cells: dict[str, object] = dict(no_mentions)
-            cells.update({schema.STATUS: skip[0], schema.STATUS_REASON: skip[1],
-                          schema.NEEDS_REVIEW: False, schema.REVIEW_REASON: ""})  # fmt: skip
-            decoded.append((row_id, []))
+            statuses.append(skip)
+            cells.append(no_mentions)
+            needs_review.append(False)
+            review_reasons.append("")
+            explanations.append(None)
+            continue
+        item = next(predictions)
+        cells.append(mentions_to_columns(item.mentions, row_id, mentions))
+        needs_review.append(item.needs_review)
+        review_reasons.append("; ".join(item.review_reasons))
+        if TRUNCATED_NOTE in notes:
+            statuses.append(_truncated(notes, len(text), item.mentions))
+        elif item.mentions:
+            statuses.append((schema.STATUS_OK, ""))
         else:
-            item = next(predictions)
-            dicts = [m.to_dict() for m in item.mentions]
-            decoded.append((row_id, dicts))
-            cells = dict(mentions_to_columns(item.mentions, dicts))
-            cells.update({schema.NEEDS_REVIEW: item.needs_review, schema.REVIEW_REASON: "; ".join(item.review_reasons)})
-            if item.mentions:
-                cells.update({schema.STATUS: schema.STATUS_OK, schema.STATUS_REASON: ""})
-            else:
-                cells.update({schema.STATUS: schema.STATUS_UNCLEAR,
-                              schema.STATUS_REASON: "no touchpoint above its decision threshold"})  # fmt: skip
-            if TRUNCATED_NOTE in notes:
-                cells.update(_truncated(notes, len(text), item.mentions))
-            if explain:
-                cells[schema.EXPLANATION] = " | ".join(
-                    f"{tp}: {', '.join(terms)}" for tp, terms in item.explanations.items()
-                )
-        records.append(cells)
+            statuses.append((schema.STATUS_UNCLEAR, "no touchpoint above its decision threshold"))
+        if explain:
+            explanations.append(" | ".join(f"{tp}: {', '.join(terms)}" for tp, terms in item.explanations.items()))
     columns = list(schema.CLASSIFICATION_COLUMNS) + ([schema.EXPLANATION] if explain else [])
-    added = pd.DataFrame.from_records(records, columns=columns)
+    if not statuses:  # no rows: the empty columns keep the object dtype they always had
+        return pd.concat([out, pd.DataFrame.from_records([], columns=columns)], axis=1), mentions
+    status, reason = (list(c) for c in zip(*statuses, strict=True))
+    touchpoints, sentiments, confidence, encoded = (list(c) for c in zip(*cells, strict=True))
+    values = [status, reason, touchpoints, sentiments, confidence, encoded, needs_review, review_reasons]
+    added = pd.DataFrame(dict(zip(columns, [*values, explanations] if explain else values, strict=True)))
     if explain:
         added[schema.EXPLANATION] = added[schema.EXPLANATION].fillna("")
-    return pd.concat([out, added], axis=1), decoded
+    return pd.concat([out, added], axis=1), mentions
 
 
 # -- streaming runs ------------------------------------------------------------------------

@@ -6,6 +6,8 @@ Every stage reads and writes DataFrames; these constants are the contract betwee
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
+from json.encoder import encode_basestring
 from typing import Any, Final
 
 import pandas as pd
@@ -84,6 +86,85 @@ def require_columns(classified: pd.DataFrame, columns: tuple[str, ...]) -> None:
 
 
 Decoded = list[tuple[Any, list[dict[str, Any]]]]  # (row id, the mentions of that row) per row with mentions
+Evidence = tuple[Any, Any, Any, Any]  # an evidence sentence: text, start, end (offsets into clean_text), its sentiment
+
+
+def _int_repr(value: Any) -> str:
+    """An int as json writes it (a bool, which json writes as true/false, or any other type raise TypeError)."""
+    if type(value) is bool:
+        raise TypeError("bool")
+    return int.__repr__(value)
+
+
+_float_repr = float.__repr__  # what json writes a finite float (or float subclass) as; TypeError for other types
+
+
+@dataclass
+class MentionRows:
+    """Mentions of classified rows as flat columns, one entry per mention: what the mention and sentence
+    tables are built from, filled while classifying (so no JSON is read back) or from `decode_mentions`."""
+
+    row_id: list[Any] = field(default_factory=list)
+    touchpoint: list[Any] = field(default_factory=list)
+    sentiment: list[Any] = field(default_factory=list)
+    confidence: list[Any] = field(default_factory=list)
+    sentiment_confidence: list[Any] = field(default_factory=list)
+    evidence: list[list[Evidence]] = field(default_factory=list)
+
+    @classmethod
+    def from_decoded(cls, decoded: Decoded) -> MentionRows:
+        """The mentions of decoded MENTIONS cells (`decode_mentions`)."""
+        rows = cls()
+        for row_id, items in decoded:
+            for m in items:
+                sentiment = m["sentiment"]
+                rows.row_id.append(row_id)
+                rows.touchpoint.append(m["touchpoint"])
+                rows.sentiment.append(sentiment)
+                rows.confidence.append(m["confidence"])
+                rows.sentiment_confidence.append(m["sentiment_confidence"])
+                rows.evidence.append(
+                    [(e.get("text", ""), e.get("start"), e.get("end"), e.get("sentiment", sentiment))
+                     for e in m.get("evidence") or ()]
+                )  # fmt: skip
+        return rows
+
+    def add(
+        self, row_id: Any, touchpoint: str, sentiment: str, confidence: float, sentiment_confidence: float,
+        evidence: list[Evidence],
+    ) -> str:  # fmt: skip
+        """Add one mention; returns its object in the MENTIONS JSON, exactly as `json.dumps(...,
+        ensure_ascii=False)` writes the dict `model.Mention.to_dict` gives (same keys, same order)."""
+        self.row_id.append(row_id)
+        self.touchpoint.append(touchpoint)
+        self.sentiment.append(sentiment)
+        self.confidence.append(confidence)
+        self.sentiment_confidence.append(sentiment_confidence)
+        self.evidence.append(evidence)
+        # Written by hand as json writes it: strings by json's own C encoder, ints and finite floats
+        # (x - x == 0) by int/float repr, which json calls and which refuse other types. Other values
+        # (NaN, a bool, None, a NumPy int) are left to json itself (NaN, true, null, or its TypeError).
+        try:
+            if confidence - confidence == 0.0 and sentiment_confidence - sentiment_confidence == 0.0:
+                sentences = ", ".join([
+                    f'{{"text": {encode_basestring(text)}, "start": {_int_repr(start)}, "end": {_int_repr(end)}, '
+                    f'"sentiment": {encode_basestring(mood)}}}'
+                    for text, start, end, mood in evidence
+                ])  # fmt: skip
+                return (
+                    f'{{"touchpoint": {encode_basestring(touchpoint)}, "sentiment": {encode_basestring(sentiment)}, '
+                    f'"confidence": {_float_repr(confidence)}, '
+                    f'"sentiment_confidence": {_float_repr(sentiment_confidence)}, "evidence": [{sentences}]}}'
+                )
+        except TypeError:
+            pass
+        return json.dumps(
+            {"touchpoint": touchpoint, "sentiment": sentiment, "confidence": confidence,
+             "sentiment_confidence": sentiment_confidence,
+             "evidence": [{"text": text, "start": start, "end": end, "sentiment": mood}
+                          for text, start, end, mood in evidence]},
+            ensure_ascii=False,
+        )  # fmt: skip
 
 
 def decode_mentions(classified: pd.DataFrame) -> Decoded:
@@ -105,57 +186,58 @@ def decode_mentions(classified: pd.DataFrame) -> Decoded:
     return out
 
 
-def mention_table(classified: pd.DataFrame, *, decoded: Decoded | None = None) -> pd.DataFrame:
+def _mention_rows(classified: pd.DataFrame, decoded: Decoded | MentionRows | None) -> MentionRows:
+    if isinstance(decoded, MentionRows):
+        return decoded
+    return MentionRows.from_decoded(decode_mentions(classified) if decoded is None else decoded)
+
+
+def mention_table(classified: pd.DataFrame, *, decoded: Decoded | MentionRows | None = None) -> pd.DataFrame:
     """One row per (item, touchpoint) with sentiment, confidences and the best evidence sentence,
     decoded from the MENTIONS column of classified data (the inverse of classification's encoding).
-    Pass `decoded` (`decode_mentions`) when it is at hand, so the JSON is read once.
+    Pass `decoded` (`decode_mentions`, or the `MentionRows` classification made) when it is at hand,
+    so the JSON is read once.
 
     Example:
         >>> mention_table(classify(df))[["row_id", "touchpoint", "sentiment"]].head(2)  # doctest: +SKIP
     """
-    columns: tuple[list[Any], ...] = tuple([] for _ in MENTION_COLUMNS)
-    row_ids, touchpoints, sentiments, confidences, sentiment_confidences, texts, starts, ends = columns
-    for row_id, items in decode_mentions(classified) if decoded is None else decoded:
-        for m in items:
-            first = (m.get("evidence") or [{}])[0]
-            row_ids.append(row_id)
-            touchpoints.append(m["touchpoint"])
-            sentiments.append(m["sentiment"])
-            confidences.append(float(m["confidence"]))
-            sentiment_confidences.append(float(m["sentiment_confidence"]))
-            texts.append(first.get("text", ""))
-            starts.append(first.get("start"))
-            ends.append(first.get("end"))
-    if not row_ids:
+    rows = _mention_rows(classified, decoded)
+    if not rows.row_id:
         return pd.DataFrame([], columns=list(MENTION_COLUMNS))
+    no_evidence: Evidence = ("", None, None, None)
+    texts, starts, ends, _ = zip(*[evidence[0] if evidence else no_evidence for evidence in rows.evidence], strict=True)
+    columns = (
+        rows.row_id, rows.touchpoint, rows.sentiment, [float(c) for c in rows.confidence],
+        [float(c) for c in rows.sentiment_confidence], list(texts), list(starts), list(ends),
+    )  # fmt: skip
     return pd.DataFrame(dict(zip(MENTION_COLUMNS, columns, strict=True)))
 
 
 SENTENCE_COLUMNS: Final = (ROW_ID, "start", "end", "sentence", "touchpoints", "sentiments")
 
 
-def sentence_table(classified: pd.DataFrame, *, decoded: Decoded | None = None) -> pd.DataFrame:
+def sentence_table(classified: pd.DataFrame, *, decoded: Decoded | MentionRows | None = None) -> pd.DataFrame:
     """One row per item sentence that speaks of a touchpoint: its span in `clean_text`, the
     touchpoints it was assigned and its own sentiment towards each (from the evidence in MENTIONS).
-    Pass `decoded` (`decode_mentions`) when it is at hand, so the JSON is read once.
+    Pass `decoded` (`decode_mentions`, or the `MentionRows` classification made) when it is at hand,
+    so the JSON is read once.
 
     Example:
         >>> sentence_table(classify(df)).head(3)  # doctest: +SKIP
     """
+    mentions = _mention_rows(classified, decoded)
     # (row id, start, end) -> (sentence, its touchpoints, its "touchpoint:sentiment" labels)
     rows: dict[tuple[Any, int, int], tuple[str, list[str], list[str]]] = {}
-    for row_id, items in decode_mentions(classified) if decoded is None else decoded:
-        for m in items:
-            touchpoint, sentiment = m["touchpoint"], m["sentiment"]
-            for e in m.get("evidence") or ():
-                key = (row_id, int(e["start"]), int(e["end"]))
-                label = f"{touchpoint}:{e.get('sentiment', sentiment)}"
-                entry = rows.get(key)
-                if entry is None:
-                    rows[key] = (e.get("text", ""), [touchpoint], [label])
-                else:
-                    entry[1].append(touchpoint)
-                    entry[2].append(label)
+    for row_id, touchpoint, evidence in zip(mentions.row_id, mentions.touchpoint, mentions.evidence, strict=True):
+        for text, start, end, mood in evidence:
+            key = (row_id, int(start), int(end))
+            label = f"{touchpoint}:{mood}"
+            entry = rows.get(key)
+            if entry is None:
+                rows[key] = (text, [touchpoint], [label])
+            else:
+                entry[1].append(touchpoint)
+                entry[2].append(label)
     records = [
         (row_id, start, end, sentence, "|".join(touchpoints), "|".join(labels))
         for (row_id, start, end), (sentence, touchpoints, labels) in rows.items()
