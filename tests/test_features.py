@@ -8,6 +8,8 @@ import pickle
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from touchtext._features import CachedTfidfVectorizer, SentenceNgrams
@@ -78,6 +80,28 @@ def test_sentence_counts_of_tokens_equal_counts_of_sentences() -> None:
         CachedTfidfVectorizer(analyzer="char_wb").fit(docs).sentence_counts(tokens, [len(tokens)])
 
 
+_TOKEN = st.sampled_from(["the", "room", "be", "not_clean", "a b", "b", "a", "", " ", "!", "<num>"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(_TOKEN, max_size=6), max_size=6),
+    st.lists(st.lists(_TOKEN, min_size=1, max_size=3).map(" ".join), min_size=1, max_size=12, unique=True),
+    st.sampled_from([(1, 1), (1, 2), (2, 2), (1, 3)]),
+)
+def test_sentence_counts_through_the_trie_equal_the_lookup_by_name(sentences, vocabulary, ngram_range) -> None:
+    """The n-gram trie finds exactly the n-grams whose space-joined string is in the vocabulary,
+    also for odd vocabularies and tokens that hold spaces (which take the lookup by name)."""
+    vectorizer = CachedTfidfVectorizer(analyzer=SentenceNgrams(ngram_range), vocabulary=vocabulary)
+    vectorizer.fit(["unused"])
+    tokens = [t for sentence in sentences for t in sentence]
+    line_of = np.repeat(np.arange(len(sentences)), [len(s) for s in sentences])
+    counts = vectorizer.sentence_counts(tokens, [len(s) for s in sentences])
+    expected = vectorizer._counts_matrix(*vectorizer._ngrams_by_name(tokens, line_of, line_of), len(sentences))
+    for part in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(counts, part), getattr(expected, part))
+
+
 def test_char_counts_come_out_sorted(labeled_corpus) -> None:
     """Downstream sums (norms, dot products) run in index order, so counts keep scikit-learn's
     sorted order without a sort (`_product` computes them transposed)."""
@@ -102,6 +126,9 @@ def test_the_word_cache_is_not_pickled_and_a_string_is_refused() -> None:
     assert vectorizer._word_ids
     restored = pickle.loads(pickle.dumps(vectorizer))
     assert not hasattr(restored, "_word_ids")
+    words = CachedTfidfVectorizer(analyzer=SentenceNgrams((1, 2))).fit(["late parcel", "parcel box"])
+    words.transform(["late parcel"])
+    assert words._trie and not hasattr(pickle.loads(pickle.dumps(words)), "_trie")
     _assert_same(restored.transform(CUSTOMER_TEXT), vectorizer.transform(CUSTOMER_TEXT))
     with pytest.raises(ValueError, match="Iterable over raw text documents"):
         vectorizer.transform("one string")

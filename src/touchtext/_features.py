@@ -4,15 +4,16 @@ scikit-learn's `TfidfVectorizer` analyses every document from scratch: for chara
 that is one dictionary lookup per character and n-gram length, in Python. Customer text repeats
 the same few thousand words, and `char_wb` n-grams never cross a word boundary, so the feature
 ids of each distinct word can be looked up once and reused. Word n-grams over whitespace tokens
-are counted with one vectorized lookup per token. The output is the same matrix scikit-learn
-computes (tested against it); fitting is scikit-learn's own.
+are found by walking a trie of the vocabulary's n-grams over token ids, all n-grams at once.
+The output is the same matrix scikit-learn computes (tested against it); fitting is
+scikit-learn's own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import repeat
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,8 @@ __all__ = ["CachedTfidfVectorizer", "SentenceNgrams"]
 
 # Cleared when it holds this many words; full, it and the language cache hold ~94 MB per worker.
 _MAX_CACHED_WORDS = 100_000
+# Attributes derived from the vocabulary, rebuilt on use: not pickled, dropped by a refit.
+_CACHES = ("_word_ids", "_trie")
 
 
 def _char_wb_grams(word: str, min_n: int, max_n: int) -> list[str]:
@@ -87,11 +90,51 @@ def _ngrams(tokens: list[str], min_n: int, max_n: int) -> Iterable[str]:
         yield from tokens if n == 1 else map(" ".join, zip(*(tokens[k:] for k in range(n)), strict=False))
 
 
+class _NgramTrie(NamedTuple):
+    """A vocabulary of word n-grams as a trie over token ids, walked with array operations.
+
+    A node stands for a token sequence: node `t` (below `len(token_ids)`) for the single token
+    with id `t`, the others for longer sequences, each reached from its prefix's node.
+    """
+
+    token_ids: dict[str, int]  # every token of a vocabulary n-gram
+    child_keys: pd.Index  # keys `parent node * len(token_ids) + token id`, hashed for lookups
+    child_nodes: np.ndarray  # the node each key leads to, then -1 (what a missing key, index -1, reads)
+    feature: np.ndarray  # vocabulary id of each node's n-gram, -1 if it is none
+
+    @classmethod
+    def of(cls, vocabulary: Mapping[str, int]) -> _NgramTrie:
+        """The trie of a vocabulary whose n-grams are tokens joined by single spaces."""
+        terms = [(term.split(" "), index) for term, index in vocabulary.items()]
+        token_ids: dict[str, int] = {}
+        for parts, _ in terms:
+            for part in parts:
+                token_ids.setdefault(part, len(token_ids))
+        n_tokens = len(token_ids)
+        children: dict[int, int] = {}
+        feature = [-1] * n_tokens
+        for parts, index in terms:
+            node = token_ids[parts[0]]
+            for part in parts[1:]:
+                node = children.setdefault(node * n_tokens + token_ids[part], len(feature))
+                if node == len(feature):
+                    feature.append(-1)
+            feature[node] = index
+        keys = pd.Index(np.fromiter(children, dtype=np.int64, count=len(children)))
+        nodes = np.fromiter([*children.values(), -1], dtype=np.int64, count=len(children) + 1)
+        return cls(token_ids, keys, nodes, np.asarray(feature, dtype=np.int64))
+
+    def child(self, parent: np.ndarray, token: np.ndarray) -> np.ndarray:
+        """The node below each `parent` for each `token` id, -1 where there is none."""
+        node = self.child_nodes[self.child_keys.get_indexer(parent * len(self.token_ids) + token)]
+        return np.where((parent >= 0) & (token >= 0), node, -1)
+
+
 class CachedTfidfVectorizer(TfidfVectorizer):
     """`TfidfVectorizer` with a fast `transform` for `char_wb` n-grams and for `SentenceNgrams`
     (word n-grams of pre-tokenized sentences); other settings use scikit-learn's.
 
-    The word cache is not pickled and is rebuilt on use.
+    The caches (word n-gram ids, the n-gram trie) are not pickled and are rebuilt on use.
 
     Example:
         >>> vec = CachedTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit(["late parcel"])
@@ -101,18 +144,21 @@ class CachedTfidfVectorizer(TfidfVectorizer):
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())
-        state.pop("_word_ids", None)
+        for cache in _CACHES:
+            state.pop(cache, None)
         return state
 
     def fit(self, raw_documents: Iterable[str], y: Any = None) -> CachedTfidfVectorizer:
-        """Fit as `TfidfVectorizer` does; the word cache, which holds ids of the old vocabulary, is dropped."""
-        self.__dict__.pop("_word_ids", None)
+        """Fit as `TfidfVectorizer` does; the caches, which hold ids of the old vocabulary, are dropped."""
+        for cache in _CACHES:
+            self.__dict__.pop(cache, None)
         super().fit(raw_documents, y)
         return self
 
     def fit_transform(self, raw_documents: Iterable[str], y: Any = None) -> sparse.csr_matrix:
-        """Fit and transform as `TfidfVectorizer` does, dropping the word cache first."""
-        self.__dict__.pop("_word_ids", None)
+        """Fit and transform as `TfidfVectorizer` does, dropping the caches first."""
+        for cache in _CACHES:
+            self.__dict__.pop(cache, None)
         return super().fit_transform(raw_documents, y)
 
     def _count_vocab(self, raw_documents: Iterable[Any], fixed_vocab: bool) -> tuple[dict[str, int], Any]:
@@ -238,8 +284,32 @@ class CachedTfidfVectorizer(TfidfVectorizer):
         self, tokens: list[str], line_of: np.ndarray, row_of: np.ndarray, n_rows: int
     ) -> sparse.csr_matrix:
         """Counts of the word n-grams within lines (`line_of` each token) into rows (`row_of` each
-        token): tokens are factorized, and each distinct n-gram (a key built from token codes) is
-        looked up in the vocabulary once."""
+        token): each token is looked up once in the vocabulary's n-gram trie, and each n-gram is
+        a walk down the trie, done for all n-grams at once with array operations."""
+        trie = self._ngram_trie()
+        token_ids = np.fromiter(map(trie.token_ids.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
+        # The trie matches n-grams as token sequences, the vocabulary as space-joined strings: the
+        # same as long as no token holds a space (lemmas of a few languages do; those take the strings).
+        if any(" " in tokens[i] for i in np.flatnonzero(token_ids < 0).tolist()):
+            return self._counts_matrix(*self._ngrams_by_name(tokens, line_of, row_of), n_rows)
+        rows, columns = [], []
+        min_n, max_n = self.analyzer.ngram_range
+        for n in range(min_n, min(max_n, len(tokens)) + 1):
+            starts = np.flatnonzero(line_of[n - 1 :] == line_of[: len(tokens) - n + 1])
+            node = token_ids[starts]
+            for k in range(1, n):
+                node = trie.child(node, token_ids[starts + k])
+            ids = np.where(node >= 0, trie.feature[node], -1)
+            keep = ids >= 0
+            rows.append(row_of[starts[keep]])
+            columns.append(ids[keep])
+        return self._counts_matrix(rows, columns, n_rows)
+
+    def _ngrams_by_name(
+        self, tokens: list[str], line_of: np.ndarray, row_of: np.ndarray
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Rows and vocabulary ids of the word n-grams within lines, each distinct n-gram (a key
+        built from token codes) joined into its string and looked up in the vocabulary once."""
         codes, distinct = _factorize(tokens)
         get = self.vocabulary_.get
         rows, columns = [], []
@@ -259,6 +329,10 @@ class CachedTfidfVectorizer(TfidfVectorizer):
             keep = ids >= 0
             rows.append(row_of[starts[keep]])
             columns.append(ids[keep])
+        return rows, columns
+
+    def _counts_matrix(self, rows: list[np.ndarray], columns: list[np.ndarray], n_rows: int) -> sparse.csr_matrix:
+        """The counts matrix of (row, vocabulary id) occurrences, duplicates summed, indices sorted."""
         row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
         column = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
         counts = sparse.csr_matrix(
@@ -267,6 +341,13 @@ class CachedTfidfVectorizer(TfidfVectorizer):
         counts.sum_duplicates()
         counts.sort_indices()
         return counts
+
+    def _ngram_trie(self) -> _NgramTrie:
+        """The vocabulary's n-gram trie, built on first use (not pickled; a refit drops it)."""
+        trie: _NgramTrie | None = getattr(self, "_trie", None)
+        if trie is None:
+            trie = self._trie = _NgramTrie.of(self.vocabulary_)
+        return trie
 
     def weight(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         """Counts (changed in place) to TF-IDF as `TfidfTransformer` does it: sublinear tf, idf, norm."""
