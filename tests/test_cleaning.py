@@ -1,4 +1,5 @@
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -280,6 +281,21 @@ def test_quick_tests_only_skip_texts_the_regexes_would_not_change(text):
     _, rating = cleaning._extract_rating(Aligned(rating_text))
     if not cleaning._RATING_CORE.search(rating_text) and "★" not in text and "☆" not in text:
         assert cleaning._RATING.search(rating_text) is None and rating is None
+
+
+_RUN_ALPHABET = st.sampled_from("aaaAAzZ!!??..  ,\n\x00é€😀\ud800★")
+
+
+@given(st.text(alphabet=_RUN_ALPHABET, max_size=40) | st.text(max_size=40))
+@settings(max_examples=1000, deadline=None)
+def test_the_quick_repetition_test_reads_runs_as_the_regexes_do(text):
+    """The byte-level run search says what the straightforward regex test says."""
+    straightforward = (
+        not text.isprintable()
+        or any(mark in text for mark in ("  ", "!!!!", "????", "...."))
+        or re.search(r"([a-zA-Z])\1\1", text) is not None
+    )
+    assert cleaning._may_repeat_or_space(text) == straightforward
 
 
 @pytest.mark.parametrize(

@@ -111,10 +111,9 @@ _RATING_CUE = re.compile(r"(?i)rated|rating|score|stars?")
 # The number-and-scale core every non-glyph `_RATING` match contains: a quick test that most
 # texts hold no rating (`_RATING` itself tries its optional cue words at every position).
 _RATING_CORE = re.compile(r"(?i)\d(?:[.,]\d)?\s*(?:/|out of|of)\s*(?:5|10)")
-# Repeated letters (the `letters` branch of _REPETITION_AND_SPACING) and the substrings its
-# other branches need: together, a quick test that the pass would change nothing.
-_TRIPLE_LETTER = re.compile(r"([a-zA-Z])\1\1")
-_REPETITION_MARKS = ("  ", "!!!!", "????", "....")
+# Bytes of the runs `_REPETITION_AND_SPACING` shortens: three letters, four marks.
+_ASCII_LETTER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_REPEATED_MARK_BYTES = frozenset(b"!?.")
 
 
 def _normalize_char(match: re.Match[str]) -> str:
@@ -146,11 +145,22 @@ def _may_repeat_or_space(text: str) -> bool:
     """False only if `_REPETITION_AND_SPACING` has nothing to change in `text`.
 
     A printable text has no whitespace but plain spaces (so no line breaks, tabs or other
-    spaces); then only double spaces, runs of !?. or of one letter can match.
+    spaces); then only double spaces, runs of one letter (3) or of one of !?. (4) can match.
+    Runs are found on the UTF-8 bytes, where an ASCII byte only ever stands for its character:
+    byte i of `same` is zero where byte i equals byte i - 1, so "\0\0" in it ends three equal bytes.
     """
-    if not text.isprintable() or any(mark in text for mark in _REPETITION_MARKS):
+    if not text.isprintable() or "  " in text:
         return True
-    return _TRIPLE_LETTER.search(text) is not None
+    data = text.encode("utf-8", "surrogatepass")
+    number = int.from_bytes(data, "big")
+    same = (number ^ (number >> 8)).to_bytes(len(data), "big")
+    at = same.find(b"\0\0")
+    while at >= 0:  # data[at - 1] == data[at] == data[at + 1]
+        byte = data[at]
+        if byte in _ASCII_LETTER_BYTES or (byte in _REPEATED_MARK_BYTES and same[at + 2 : at + 3] == b"\0"):
+            return True
+        at = same.find(b"\0\0", at + 1)
+    return False
 
 
 def _normalize(aligned: Aligned) -> Aligned:
