@@ -83,3 +83,69 @@ def test_detect_language_takes_the_shortcuts_on_common_text():
     assert _langid.detect_language("The room cost £120 and the staff were great 😀") == "en"
     assert _langid.detect_language("Das Zimmer kostet 120 € und das Personal war unfreundlich") == "de"
     assert _langid.detect_language("ok 😀") == "und"
+
+
+# -- the batch path must give `detect_language`'s answer for every text ---------------------------
+_WORD_SOUP = st.lists(
+    st.sampled_from(_STOP_PIECES)
+    | st.sampled_from(["Über", "ÉTÉ", "ção", "niño", "Straße", "więcej", "İstanbul", "KELVIN", "ﬁne", "Σοφία"])
+    | st.sampled_from(["中文", "ひらがな", "한국어", "русский", "їжак", "עברית", "عربي", "पर", "ไทย", "ქართ"])
+    | st.sampled_from(["😀", "👍🏽", "★★★", "£5", "12:30", "[PHONE]", "a@b.com", "http://x.io", "…", "’s"]),
+    max_size=30,
+).map(" ".join)
+_TEXTS = st.one_of(
+    _WORD_SOUP,
+    _MIXED,
+    st.text(alphabet=st.sampled_from(list(" \t\n\r\u00a0\u2003")), max_size=5),  # empty or whitespace only
+    st.builds(lambda glue, pairs: "".join(w + glue for w in pairs), _GLUE, st.lists(st.sampled_from(_STOP_PIECES))),
+    st.none(),
+)
+
+
+@given(st.lists(_TEXTS, max_size=40))
+@settings(max_examples=500, deadline=None)
+def test_batch_detection_agrees_with_one_text_at_a_time(texts):
+    assert _langid.detect_languages(texts) == [_langid.detect_language(text) for text in texts]
+
+
+def test_batch_detection_agrees_across_batches(monkeypatch):
+    monkeypatch.setattr(_langid, "_BATCH_TEXTS", 3)  # batches that start and end mid-list
+    texts = ["the room was nice", "", "Das Zimmer war sauber und der", "😀 ok", "a b c", "x", "and the of it", "中文"]
+    assert _langid.detect_languages(texts) == [_langid.detect_language(text) for text in texts]
+    assert _langid.detect_languages([]) == []
+    assert _langid.detect_languages(["", "   ", None]) == ["und", "und", "und"]
+
+
+def test_a_sample_has_too_few_words_to_overflow_a_packed_lane():
+    # Batch scoring sums packed weights in 64-bit pieces; that is exact only below this bound.
+    assert _langid._SAMPLE_CHARS // 2 + 1 <= _langid._MAX_PACKED_WORDS
+
+
+def test_lowercasing_changes_no_non_letter_into_ascii_or_a_letter():
+    # `_ascii_words` skips `str.lower` for text whose non-ASCII characters are all non-letters.
+    for code in range(0x80, 0x110000):
+        char = chr(code)
+        if _langid._NON_ASCII_LETTER.match(char) is None and char.lower() != char:
+            lower = char.lower()
+            assert not any(c.isascii() for c in lower) and _langid._NON_ASCII_LETTER.search(lower) is None
+
+
+@given(_TEXTS.filter(lambda text: text is not None))
+@settings(max_examples=1000, deadline=None)
+def test_ascii_words_split_like_the_word_regex_on_the_lowercased_text(text):
+    data = _langid._ascii_words(text)
+    if data is not None:
+        words = data.translate(_langid._BYTES_ASCII_LETTER_RUNS).split()
+        assert [w.decode() for w in words] == _langid._WORD.findall(text.lower())
+
+
+@given(_TEXTS.filter(lambda text: text is not None))
+@settings(max_examples=500, deadline=None)
+def test_placeholders_without_an_at_sign_are_found_without_the_email_branch(text):
+    if "@" not in text:
+        assert _langid._TAG_OR_LINK.sub(" ", text) == _langid._PLACEHOLDER.sub(" ", text)
+
+
+def test_batch_detection_takes_any_iterable():
+    assert _langid.detect_languages(iter([])) == []
+    assert _langid.detect_languages(t for t in ["the room was nice and the staff", "😀"]) == ["en", "und"]

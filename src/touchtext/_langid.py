@@ -22,12 +22,16 @@ import math
 import re
 import struct
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from spacy.lookups import load_lookups
 
-__all__ = ["LANGUAGE_NAMES", "LATIN_LANGUAGES", "UNDETERMINED", "detect_language"]
+__all__ = ["LANGUAGE_NAMES", "LATIN_LANGUAGES", "UNDETERMINED", "detect_language", "detect_languages"]
 
 UNDETERMINED = "und"
 # Latin-script languages told apart by stop words; "mis" (ISO 639-2: uncoded languages) is
@@ -94,7 +98,8 @@ _PERSIAN = re.compile("[پچژگ]")
 _VIETNAMESE = re.compile("[ơưđƠƯĐ\u1ea0-\u1ef9]")
 _ASCII_LETTER = re.compile("[A-Za-z]")
 _OTHER_LETTER = re.compile(r"[^\W\d_]")
-_PLACEHOLDER = re.compile(r"\[[A-Z_]{2,}\]|https?://\S+|www\.\S+|[^\s@]+@\S+")
+_TAG_OR_LINK = re.compile(r"\[[A-Z_]{2,}\]|https?://\S+|www\.\S+")
+_PLACEHOLDER = re.compile(_TAG_OR_LINK.pattern + r"|[^\s@]+@\S+")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _ASCII_LETTERS = re.compile("[A-Za-z]+")
 _WORD = re.compile(r"[^\W\d_]+")
@@ -256,30 +261,58 @@ def detect_language(text: object) -> str:
         >>> detect_language("👍👍 !!!")
         'und'
     """
+    sample, language = _script_language(text)
+    return language if language is not None else _latin_language(sample)
+
+
+def detect_languages(texts: Iterable[object]) -> list[str]:
+    """`detect_language` of each text. For a chunk of texts this is faster: the Latin-script
+    texts' words are split and scored all at once (`_quick_latin_languages`).
+
+    Example:
+        >>> detect_languages(["The room was clean but the staff were rude", "", "東京のホテル"])
+        ['en', 'und', 'ja']
+    """
+    samples_and_languages = list(map(_script_language, texts))
+    detected = [language for _, language in samples_and_languages]
+    latin = [i for i, language in enumerate(detected) if language is None]
+    quick = _quick_latin_languages([samples_and_languages[i][0] for i in latin])
+    for i, verdict in zip(latin, quick, strict=True):
+        detected[i] = verdict or _full_latin_language(samples_and_languages[i][0])
+    return cast(list[str], detected)  # every None was just replaced
+
+
+def _script_language(text: object) -> tuple[str, str | None]:
+    """The sample of a text that decides its language (placeholders blanked), and that language
+    when its script decides it; None for Latin-script text, which its words decide."""
     if not isinstance(text, str):
-        return UNDETERMINED
+        return "", UNDETERMINED
     sample = text[:_SAMPLE_CHARS]
-    if "[" in sample or "@" in sample or "http" in sample or "www." in sample:
+    if "@" in sample:
         sample = _PLACEHOLDER.sub(" ", sample)
+    elif "[" in sample or "http" in sample or "www." in sample:
+        # The same replacements: without an "@" the e-mail branch cannot match, and it is the
+        # slow one (it tries at every character).
+        sample = _TAG_OR_LINK.sub(" ", sample)
     if sample.isascii():  # the common case: no script to weigh
-        script, counts = ("latin" if _ASCII_LETTER.search(sample) else None), {"latin": 1}
-    elif _ascii_letters_outweigh_the_rest(sample):  # the next most common: "£", "€", an emoji
-        script, counts = "latin", {"latin": 1}
-    else:
-        script, counts = _dominant_script(sample)
+        return sample, (None if _ASCII_LETTER.search(sample) else UNDETERMINED)
+    if _ascii_letters_outweigh_the_rest(sample):  # the next most common: "£", "€", an emoji
+        return sample, None
+    script, counts = _dominant_script(sample)
     if script is None:
-        return UNDETERMINED
+        return sample, UNDETERMINED
     if script == _UNCODED:
-        return _UNCODED
+        return sample, _UNCODED
     if script in ("han", "kana"):
-        return "ja" if counts.get("kana", 0) * 10 >= counts.get("han", 0) + counts.get("kana", 0) else "zh"
+        kana, han = counts.get("kana", 0), counts.get("han", 0)
+        return sample, "ja" if kana * 10 >= han + kana else "zh"
     if script == "cyrillic":
-        return "uk" if _UKRAINIAN.search(sample) else "ru"
+        return sample, "uk" if _UKRAINIAN.search(sample) else "ru"
     if script == "arabic":
-        return "fa" if _PERSIAN.search(sample) else "ar"
+        return sample, "fa" if _PERSIAN.search(sample) else "ar"
     if script != "latin":
-        return _SCRIPT_LANGUAGE[script]
-    return _latin_language(sample)
+        return sample, _SCRIPT_LANGUAGE[script]
+    return sample, None
 
 
 # The common case without floats: each ASCII stop word's weight 1/k times the least common
@@ -289,8 +322,10 @@ _SCALE = math.lcm(*range(1, len(LATIN_LANGUAGES) + 1))
 _LANE_BITS = 32
 _LANES = struct.Struct(f"<{len(LATIN_LANGUAGES) + 1}I")
 _MAX_PACKED_WORDS = (2**_LANE_BITS - 1) // _SCALE  # more words could overflow a lane
-_BYTES_ASCII_LETTER_RUNS = bytes(c if 97 <= c <= 122 else 32 for c in range(256))  # a-z kept, all else blank
+# a-z kept, A-Z lowercased (all `str.lower` does to ASCII), all else blank
+_BYTES_ASCII_LETTER_RUNS = bytes(c if 97 <= c <= 122 else c + 32 if 65 <= c <= 90 else 32 for c in range(256))
 _NON_ASCII_LETTER = re.compile(r"[^\W\d_\x00-\x7f]")  # a character `_WORD` matches, outside ASCII
+_BATCH_TEXTS = 1024  # texts scored at once: their words' packed weights take about 3 MB
 
 
 @functools.cache
@@ -309,34 +344,126 @@ def _packed_weights() -> dict[bytes, int]:
     return packed
 
 
-def _quick_latin_language(lower: str) -> str | None:
-    """`_full_latin_language`'s answer for a lowercased text without non-ASCII letters when it
-    is "und" (too few words) or "en" (English stop words lead outright); None otherwise.
+@functools.cache
+def _packed_weight_table() -> tuple[pa.Array, np.ndarray]:
+    """`_packed_weights` for scoring many texts at once: its words, and their packed ints as
+    rows of 64-bit words (little-endian, as `_LANES` reads them), plus a last row of zeros for
+    words not in it."""
+    packed = _packed_weights()
+    row_bytes = -(-_LANES.size // 8) * 8
+    rows = b"".join(value.to_bytes(row_bytes, "little") for value in packed.values()) + bytes(row_bytes)
+    return pa.array(list(packed), pa.binary()), np.frombuffer(rows, dtype="<u8").reshape(-1, row_bytes // 8)
+
+
+def _ascii_words(sample: str) -> bytes | None:
+    """`sample` as bytes whose runs of letters are the `_WORD` words of `sample.lower()` once
+    A-Z are lowercased, or None if that has non-ASCII letters (those need `_WORD` itself)."""
+    if sample.isascii():
+        return sample.encode("ascii")
+    if _NON_ASCII_LETTER.search(sample) is None:
+        # Only emoji, symbols and such beyond ASCII: each becomes "?", a word break like itself.
+        # Skipping `lower` is exact: none of them lowercases to ASCII or to a letter (the tests
+        # check all of Unicode), and `_BYTES_ASCII_LETTER_RUNS` lowercases A-Z.
+        return sample.encode("ascii", "replace")
+    lower = sample.lower()  # a letter may lowercase to ASCII: the Kelvin sign to "k"
+    if lower.isascii():
+        return lower.encode("ascii")
+    if _NON_ASCII_LETTER.search(lower) is None:
+        return lower.encode("ascii", "replace")
+    return None
+
+
+def _quick_verdict(long_words: int, english: int, foreign: int) -> str | None:
+    """ "und" or "en" from a text's number of words of two letters or more and its whole-number
+    scores (`_packed_weights`): English's and the best other language's; None if undecided.
 
     Exact: whole-number scores differ by at least 1 where the float ones differ by at least
     1/_SCALE, far more than their rounding error, so a strict lead here is one there too.
     """
-    if lower.isascii():
-        data = lower.encode("ascii")
-    elif _NON_ASCII_LETTER.search(lower) is None:  # only emoji, symbols and such: word breaks
-        data = lower.encode("ascii", "replace")  # each becomes "?", a word break like them
-    else:
+    if long_words < _MIN_WORDS:
+        return UNDETERMINED
+    if english > foreign:
+        return "en"
+    return None
+
+
+def _quick_latin_language(sample: str) -> str | None:
+    """`_full_latin_language`'s answer for a text without non-ASCII letters when it is "und"
+    (too few words) or "en" (English stop words lead outright); None otherwise."""
+    data = _ascii_words(sample)
+    if data is None:
         return None
     words = data.translate(_BYTES_ASCII_LETTER_RUNS).split()
     if len(words) > _MAX_PACKED_WORDS:
         return None
     packed = sum(filter(None, map(_packed_weights().get, words)))
-    *scores, one_letter = _LANES.unpack(packed.to_bytes(_LANES.size, "little"))
-    if len(words) - one_letter < _MIN_WORDS:
-        return UNDETERMINED
-    if scores[0] > max(scores[1:]):  # English is LATIN_LANGUAGES[0]
-        return "en"
-    return None
+    english, *foreign, one_letter = _LANES.unpack(packed.to_bytes(_LANES.size, "little"))
+    return _quick_verdict(len(words) - one_letter, english, max(foreign))
+
+
+def _quick_latin_languages(samples: Sequence[str]) -> list[str | None]:
+    """`_quick_latin_language` of each sample, scored in batches of `_BATCH_TEXTS`: one word
+    split and one table look-up for the whole batch.
+
+    Exact: each text's packed ints are summed in 64-bit pieces, which are the pieces of the
+    whole sum as long as no 32-bit lane overflows into the next piece, and a sample of
+    `_SAMPLE_CHARS` has too few words to overflow one (see `_MAX_PACKED_WORDS`).
+    """
+    verdicts: list[str | None] = []
+    for begin in range(0, len(samples), _BATCH_TEXTS):
+        verdicts += _quick_latin_batch(samples[begin : begin + _BATCH_TEXTS])
+    return verdicts
+
+
+def _quick_latin_batch(samples: Sequence[str]) -> list[str | None]:
+    """`_quick_latin_language` of each sample: their words found with numpy, looked up in
+    `_packed_weight_table` with one Arrow hash look-up, and summed text by text."""
+    datas = [_ascii_words(sample) for sample in samples]
+    scored = [data for data in datas if data is not None]
+    if not scored:
+        return [None] * len(datas)
+    # The texts joined by a space (a word break); their letter runs are the words `split` finds.
+    letters = np.frombuffer(b" ".join(scored).translate(_BYTES_ASCII_LETTER_RUNS), dtype=np.uint8)
+    edges = np.flatnonzero(np.diff(letters != 32, prepend=False, append=False))
+    starts, ends = edges[0::2], edges[1::2]
+    lengths = np.fromiter(map(len, scored), dtype=np.int64, count=len(scored))
+    first_words = np.searchsorted(starts, np.concatenate(([0], np.cumsum(lengths + 1))))
+    # The words and the gaps between them as one Arrow array (words at odd positions, no
+    # copy of the bytes), so that a single hash look-up finds each word's row in the table.
+    bounds = np.empty(2 * len(starts) + 1, dtype=np.int32)
+    bounds[0], bounds[1::2], bounds[2::2] = 0, starts, ends
+    pieces = pa.BinaryArray.from_buffers(
+        pa.binary(), len(bounds) - 1, [None, pa.py_buffer(bounds), pa.py_buffer(letters)]
+    )
+    table_words, packed = _packed_weight_table()
+    looked_up = pc.index_in(pieces, value_set=table_words)  # null where not in the table
+    validity, indices = looked_up.buffers()
+    span = slice(looked_up.offset + 1, looked_up.offset + len(looked_up), 2)  # the words
+    rows = np.frombuffer(indices, dtype=np.int32)[span]
+    found = (
+        np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")[span] == 1
+        if validity is not None
+        else np.ones(len(rows), dtype=bool)
+    )
+    # Only the words in the table add anything: sum theirs, text by text. The table's zero row,
+    # appended, lets reduceat start at it for trailing texts without such words; any text
+    # without them (equal start indices: reduceat then takes the row it points at) is zeroed.
+    first_found = np.concatenate(([0], np.cumsum(found)))[first_words]
+    word_rows = packed.take(np.append(rows[found], len(packed) - 1), axis=0)
+    sums = np.add.reduceat(word_rows, first_found[:-1], axis=0)
+    sums[first_found[:-1] == first_found[1:]] = 0
+    lanes = sums.view("<u4")  # English's lane first, the one-letter count last
+    one_letter = _LANES.size // 4 - 1
+    long_words = np.diff(first_words) - lanes[:, one_letter]
+    foreign = lanes[:, 1:one_letter].max(axis=1)
+    verdicts = map(_quick_verdict, long_words.tolist(), lanes[:, 0].tolist(), foreign.tolist())
+    if len(scored) == len(datas):
+        return list(verdicts)
+    return [None if data is None else next(verdicts) for data in datas]
 
 
 def _latin_language(sample: str) -> str:
-    lower = sample.lower()
-    return _quick_latin_language(lower) or _full_latin_language(sample)
+    return _quick_latin_language(sample) or _full_latin_language(sample)
 
 
 def _full_latin_language(sample: str) -> str:

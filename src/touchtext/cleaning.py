@@ -28,10 +28,10 @@ import pandas as pd
 from . import schema
 from ._alignment import Aligned
 from ._email import is_auto_reply, prepend_subject, strip_email_noise
-from ._langid import UNDETERMINED
+from ._langid import detect_languages
 from .errors import InputError
 from .io import detect_text_column
-from .language import TextProcessor, detect_language
+from .language import TextProcessor
 from .redaction import RedactionSettings, Redactor
 from .transcripts import clean_turn_text, customer_text, looks_like_transcript
 
@@ -530,7 +530,7 @@ def clean(
     out[schema.CLEAN_NOTES] = ["|".join(r.notes) for r in results]
     out[schema.TEXT_RATING] = pd.array([r.text_rating for r in results], dtype="Float64")
     out[schema.PII_REDACTED] = ["|".join(r.pii) for r in results]
-    out[schema.LANGUAGE] = [detect_language(r.text) if r.text else UNDETERMINED for r in results]
+    out[schema.LANGUAGE] = detect_languages([r.text for r in results])  # "und" for empty texts
     if any(unparsed):
         bad = [bool(problem) for problem in unparsed]
         out[schema.CLEAN_STATUS] = out[schema.CLEAN_STATUS].where(~pd.Series(bad, index=out.index),
