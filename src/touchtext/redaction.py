@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 import spacy
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
@@ -225,26 +226,47 @@ _PRECHECK_NUMBERED_STREET = re.compile(
     rf"\d(?<!\w\d)\d{{0,4}}[A-Za-z]?,?\s+(?:[A-ZÀ-Þ][\w'’-]*\s+){{1,4}}(?i:{_STREET_WORDS})\b"
 )
 _PRECHECK_COMPOUND_STREET = re.compile(rf"[a-zäöüß](?:{_COMPOUND_SUFFIXES})\s+\d")  # Hauptstraße 5
-_PRECHECK_PREFIXED_STREET = re.compile(rf"\b(?i:{_STREET_PREFIXES_PATTERN})\b\.?\s+[A-Za-zÀ-ÿ]+\s")  # Rua Augusta 5
+# "Rua Augusta 5", "Calle Mayor, 12", "av.Paulista 1578": the matcher's ADDRESS_PREFIXED takes
+# the prefix, an optional ".", one to four alphabetic tokens, an optional comma and a house number,
+# so "via the app" is no address. Tokens in it are apart by at most one plain space (any other
+# whitespace is a token of its own), and a "." splits off before a capital with none. A run of
+# letters holds whole alphabetic tokens (`[^\W\d_]` covers `str.isalpha`), and what follows the
+# last one is a space, a comma or the number, never a letter: so the possessive runs lose nothing.
+_PREFIXED_STREET_TAIL = r"\b ?\.? ?[^\W\d_]++(?: [^\W\d_]++){0,3} ?,? ?\d"
+_PRECHECK_PREFIXED_STREET = re.compile(rf"\b(?i:{_STREET_PREFIXES_PATTERN}){_PREFIXED_STREET_TAIL}")
 # The same over the lowercased text of an ASCII text, where case folding is plain a-z (no ſ, K,
 # ı to match s, k, i) and does not move word boundaries; many times faster.
 _PRECHECK_PREFIXED_STREET_ASCII_LOWER = re.compile(
-    rf"{_by_first_letter(_STREET_PREFIXES_PATTERN, word_start=True)}\b\.?\s+[A-Za-zÀ-ÿ]+\s"
+    rf"{_by_first_letter(_STREET_PREFIXES_PATTERN, word_start=True)}{_PREFIXED_STREET_TAIL}"
 )
-_STREET_HINTS = frozenset(_STREET_WORDS.split("|") + _STREET_PREFIXES_PATTERN.split("|"))
+# "12 bis rue des Lilas", "5 place Bellecour": the matcher's ADDRESS_FRENCH, a house number, an
+# optional "bis"/"ter", a street type (any case) and an alphabetic token, each one plain space apart.
+_PRECHECK_FRENCH_STREET = re.compile(rf"\d[A-Za-z]? (?:(?i:bis|ter) )?(?i:{'|'.join(_FRENCH_STREET_TYPES)}) [^\W\d_]")
+_STREET_HINTS = frozenset(_STREET_WORDS.split("|") + _STREET_PREFIXES_PATTERN.split("|") + _FRENCH_STREET_TYPES)
 _COMPOUND_SUFFIX_TEXTS = tuple(_COMPOUND_SUFFIXES.replace("\\", "").split("|"))
 _COMPOUND_HINT = re.compile(rf"(?:{_COMPOUND_SUFFIXES})\s+\d")
+_SIGN_OFF_WORDS = (
+    "regards|wishes|thanks|thank you|thank|cheers|best|sincerely|yours|danke|gracias|cordialement|grazie|obrigado|"
+    "obrigada|groeten|saludos|merci|bedankt|tack|dziękuję|ta|mvg|mfg|million|much|advance"
+)
+# What may come between a sign-off word and the name (`PiiDetector` skips whitespace tokens and
+# commas before a name): a "," or "." token (`_INLINE_SIGN_OFFS` and the comma cues), or an
+# optional punctuation token and then whitespace spaCy makes a token of its own (the `_SIGN_OFFS`
+# and "thank you" cues), that is any whitespace but one plain space: "Thank you!\n\nElena".
+_SIGN_OFF_SEPARATOR = r" ?(?:[^\w\s]*[,.][^\w\s]*|[^\w\s]*(?: ?[^\S ]| {2}))[\s,]*"
 _PRECHECK_CUES = re.compile(
     r"(?i:name(?:'s| is|:|,)|this is|speaking with|ask for|called|named|signed for by|account holder:?|"
     r"details:|recipient is|addressee is|addressed to|under the name|kontoinhaber:?|inhaber:|titular:|titulaire:|"
     r"(?:my|his|her|our) (?:partner|wife|husband|son|daughter|mother|father|mum|mom|dad|brother|sister|"
     r"colleague|boss|friend|tenant|landlord|grandmother|grandfather),?)\s+[A-ZÀ-Þ]"
-    r"|(?i:regards|wishes|thanks|thank you|cheers|best|sincerely|danke|gracias|cordialement|grazie|obrigad[oa]|"
-    r"groeten|saludos|merci|bedankt|tack|mvg|mfg|million|much|advance)[,.!]?[ \t]*(?:\n|,|\.)[ \t]*[A-ZÀ-Þ]"
+    rf"|(?i:{_SIGN_OFF_WORDS}){_SIGN_OFF_SEPARATOR}[A-ZÀ-Þ]"
     r"|(?i: at [\w-]+ dot )"
 )
 _PRECHECK_TITLES = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Mx|Mme|Herr|Frau|MR|MRS|MS)\b\.? ?[A-ZÀ-Þ]")
-_PRECHECK_LINES = re.compile(r"(?:^|\n)[ \t]*(?:[—–-]{1,2}|(?i:from|to|cc):) ?[A-ZÀ-Þ]")  # signatures, headers
+# Signatures ("\n-- \nLaszlo Kovacs") and headers ("\nFrom: Ann"): the matcher wants whitespace
+# that is a token of its own (not one plain space) before the dash or "from:", and the name may
+# follow after more whitespace and commas ("From : Ann": the colon is a token, a space may precede it).
+_PRECHECK_LINES = re.compile(r"(?:^|[^\S ]| {2})\s*(?:[—–-]{1,2}|(?i:from|to|cc) ?:)[\s,]*[A-ZÀ-Þ]")
 
 
 _DIGIT_OR_AT = re.compile(r"[\d@]|\(at\)|\[at\]|www\.|https?:")
@@ -254,10 +276,6 @@ _DIGIT_OR_AT_MARKS = ("@", "(at)", "[at]", "www.", "http:", "https:")  # what it
 _RELATIVE_WORDS = (
     "partner|wife|husband|son|daughter|mother|father|mum|mom|dad|brother|sister|colleague|boss|friend|tenant|"
     "landlord|grandmother|grandfather"
-)
-_SIGN_OFF_WORDS = (
-    "regards|wishes|thanks|thank you|cheers|best|sincerely|danke|gracias|cordialement|grazie|obrigado|obrigada|"
-    "groeten|saludos|merci|bedankt|tack|mvg|mfg|million|much|advance"
 )
 _NAME_CUE_WORDS = (
     "name's|name is|name:|name,|this is|speaking with|ask for|called|named|signed for by|account holder:|"
@@ -280,7 +298,8 @@ _CUE_FAMILIES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
     ),
     (
         frozenset(_SIGN_OFF_WORDS.replace(" ", "|").split("|")),
-        re.compile(rf"{_by_first_letter(_SIGN_OFF_WORDS, word_start=True)}[,.!]?[ \t]*[\n,.][ \t]*"),
+        # The lookahead fails fast on the usual "best food": a lone space and a letter.
+        re.compile(rf"{_by_first_letter(_SIGN_OFF_WORDS, word_start=True)}(?=[^\w ]| [^\w]){_SIGN_OFF_SEPARATOR}"),
     ),
 )
 _TITLE_KEYS = frozenset("mr mrs ms miss dr mx mme herr frau".split())
@@ -317,9 +336,43 @@ def _cue_followed_by_capital(text: str, lower: str, words: set[str]) -> bool:
     for keys, pattern in _CUE_FAMILIES:
         if not words.isdisjoint(keys):
             for match in pattern.finditer(lower):
-                if match.end() < len(text) and text[match.end()].isupper():
+                end = match.end()
+                if end < len(text) and text[end].isupper() and not _no_name_after_cue(text, match.group(), end):
                     return True
     return "at" in words and "dot" in words and bool(_PRECHECK_CUES.search(text))
+
+
+# Words that never start a name (`_name_tokens` stops at a stop word or a `_NAME_STOP` word).
+_NOT_NAME_STARTS = frozenset(STOP_WORDS | _NAME_STOP)
+_CAPITALIZED_WORD = re.compile(r"[A-Z][a-z]*(?=[ ,])")
+_NON_PARTICLE_LOWER_WORD = re.compile(rf"(?!(?:{'|'.join(sorted(_PARTICLES))})\b)[a-z]")
+_COMMA_ONLY_CUES = ("much", "million", "advance")  # the matcher takes these only before a comma
+_COMMA_AFTER_CUE = re.compile(r"(?:much|million|advance) ?,")
+_FULL_NAME_CUES = ("called", "named", "my ", "his ", "her ", "our ")  # one word must end the clause
+
+
+def _no_name_after_cue(text: str, cue: str, start: int) -> bool:
+    """True if the detector takes no name from the capital at `start` after `cue` (a lowercased
+    `_CUE_FAMILIES` match), as `PiiDetector._check_person_cue` and `_name_tokens` decide.
+
+    "Too much. The" has no cue ("much" needs a comma); "Thanks. The", "name, I write": a stop
+    word, or "I"/"A" before a lowercase word (an initial needs a name after it), ends the name
+    before it starts; "called Delia actually": after "called", "named", "my wife" a one-word name
+    must end the clause. Each capitalized word taken is a whole token: a space or comma follows
+    it, and whitespace precedes it (the name cues end in whitespace; checked for a stop word,
+    which may follow a sign-off's comma or full stop).
+    """
+    if cue.startswith(_COMMA_ONLY_CUES):
+        return _COMMA_AFTER_CUE.match(cue) is None
+    word = _CAPITALIZED_WORD.match(text, start)
+    if word is None:
+        return False
+    lowercase_word_next = text.startswith(" ", word.end()) and bool(
+        _NON_PARTICLE_LOWER_WORD.match(text, word.end() + 1)
+    )
+    if word.group().lower() in _NOT_NAME_STARTS and text[start - 1].isspace():
+        return len(word.group()) > 1 or lowercase_word_next
+    return cue.startswith(_FULL_NAME_CUES) and lowercase_word_next
 
 
 def _might_hold_pii(text: str) -> bool:
@@ -335,11 +388,44 @@ def _might_hold_pii(text: str) -> bool:
         return True
     if not words.isdisjoint(_TITLE_KEYS) and _PRECHECK_TITLES.search(text):
         return True
-    if "\n" in text and _PRECHECK_LINES.search(text):
+    if _has_signature_or_header(text, lower):
         return True
     if len(lower) != len(text):  # rare: lowercasing changed the length, offsets would not line up
         return bool(_PRECHECK_CUES.search(text))
     return _cue_followed_by_capital(text, lower, words)
+
+
+def _has_signature_or_header(text: str, lower: str) -> bool:
+    """True if `text` has a dash signature or a "from:" header (`_PRECHECK_LINES`).
+
+    The matcher wants whitespace that is a token of its own right before the dash or "from:"
+    (any but one plain space): mostly a line break. Without one, only text starting with a
+    space, two spaces right before the dash or header word, or a rarer whitespace character
+    can give it. All are single-character or rare-ending substring tests ("  " alone is slow).
+    """
+    if "\n" not in text:
+        dash = "-" in text or "—" in text or "–" in text
+        colon = ":" in text
+        if not (dash or colon):
+            return False
+        if not (
+            text.startswith(" ")
+            or (dash and ("  -" in text or "  —" in text or "  –" in text))
+            or (colon and ("  from" in lower or "  to" in lower or "  cc" in lower))
+            or _has_rare_whitespace(text)
+        ):
+            return False
+    return _PRECHECK_LINES.search(text) is not None
+
+
+def _has_rare_whitespace(text: str) -> bool:
+    """True if `text` has whitespace other than " " and "\n" (each a token of its own in spaCy)."""
+    if not text.isascii():
+        return not text.isprintable()  # every whitespace character but " " is unprintable
+    return (
+        "\t" in text or "\r" in text or "\x0b" in text or "\x0c" in text
+        or "\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text
+    )  # fmt: skip
 
 
 def _has_number_or_contact(text: str, digit: bool | None = None) -> bool:
@@ -353,9 +439,24 @@ def _has_number_or_contact(text: str, digit: bool | None = None) -> bool:
         return True  # one of _CONTACT_MARKS
     if not (_DIGIT.search(text) is not None if digit is None else digit):
         return False
-    if _PRECHECK_NUMBER_RUN.search(text):
+    if any(not _glued_to_a_code(text, run) for run in _PRECHECK_NUMBER_RUN.finditer(text)):
         return True
     return _LETTER_THEN_DIGIT.search(text) is not None and _PRECHECK_CODES.search(text) is not None
+
+
+def _glued_to_a_code(text: str, run: re.Match[str]) -> bool:
+    """True for a run of plain digits glued by a hyphen to a letter ("KF-3310288"): spaCy keeps
+    such a code one token (it splits a hyphen only before a letter or between digits), and no
+    NUMBER_RUN token pattern takes it, so it holds no phone or card number."""
+    start = run.start()
+    before = text[start - 2 : start]
+    return (
+        len(before) == 2
+        and before[1] == "-"
+        and before[0].isascii()
+        and before[0].isalpha()
+        and run.group().isdecimal()
+    )
 
 
 def _has_street(text: str, lower: str, words: set[str]) -> bool:
@@ -368,8 +469,11 @@ def _has_street(text: str, lower: str, words: set[str]) -> bool:
     if any(suffix in text for suffix in _COMPOUND_SUFFIX_TEXTS) and _PRECHECK_COMPOUND_STREET.search(text):
         return True
     if text.isascii():
-        return _PRECHECK_PREFIXED_STREET_ASCII_LOWER.search(lower) is not None
-    return _PRECHECK_PREFIXED_STREET.search(text) is not None
+        if _PRECHECK_PREFIXED_STREET_ASCII_LOWER.search(lower) is not None:
+            return True
+    elif _PRECHECK_PREFIXED_STREET.search(text) is not None:
+        return True
+    return not words.isdisjoint(_FRENCH_STREET_TYPES) and _PRECHECK_FRENCH_STREET.search(text) is not None
 
 
 def _may_hold_compound_suffix(lower: str) -> bool:
