@@ -1,17 +1,24 @@
 import functools
 import json
 import pickle
+from collections import Counter
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from touchtext import schema
-from touchtext._phrases import PhraseLemmas
+from touchtext._phrases import PhraseLemmas, phrase_lemmas
 from touchtext.errors import InputError
 from touchtext.language import TextProcessor
 from touchtext.summaries import (
+    QUOTE_POOL,
     SummaryCounts,
+    _count_combinations,
+    _factorize,
+    _quote_order,
     alerts,
     choose_period,
     cooccurrence,
@@ -410,3 +417,66 @@ def test_absorbing_chunks_in_place_equals_merging_them_and_leaves_each_chunk_as_
     _assert_same_tables(total.finalize(), whole.finalize())
     assert total.quote_pool == whole.quote_pool and total.grams == whole.grams
     assert total.negative_grams == whole.negative_grams and total.segment_mentions == whole.segment_mentions
+
+
+# -- counting on codes: the fast paths give what counting the values themselves gives ----------
+def _reference_counts(table, items):
+    """Negative pairs, grams and quote pools counted the straightforward way, from the values."""
+    negative = table[table["sentiment"] == "negative"].assign(item=items[table["sentiment"] == "negative"])
+    pairs_of = negative[["item", "touchpoint"]].drop_duplicates()
+    pairs = pairs_of.merge(pairs_of, on="item", suffixes=("_a", "_b"))
+    pairs = pairs[pairs["touchpoint_a"] < pairs["touchpoint_b"]]
+    texts = table["evidence"].tolist()
+    keep = [isinstance(t, str) and t.strip() != "" for t in texts]
+    lemmas = phrase_lemmas(None)
+    grams: Counter = Counter()
+    once, repeated = [], Counter(t for t, k in zip(texts, keep, strict=True) if k)
+    for text, n in repeated.items():  # texts seen more than once first, then the others
+        if n > 1:
+            for gram in lemmas.grams(text):
+                grams[gram] += n
+        else:
+            once.extend(lemmas.grams(text))
+    grams.update(once)
+    shown = table[keep].reset_index(drop=True)
+    score = shown["confidence"].to_numpy(dtype=float) * shown["sentiment_confidence"].to_numpy(dtype=float)
+    rank = shown.assign(score=score).groupby(["touchpoint", "sentiment"], sort=False)["score"]
+    near = np.flatnonzero((rank.rank(method="min", ascending=False) <= QUOTE_POOL).to_numpy())
+    pools: dict = {}
+    for i in near.tolist():
+        key = (shown["touchpoint"][i], shown["sentiment"][i])
+        pools.setdefault(key, []).append((float(score[i]), shown["evidence"][i], int(shown["row_id"][i])))
+    pools = {key: sorted(pool, key=_quote_order)[:QUOTE_POOL] for key, pool in pools.items()}
+    return Counter(zip(pairs["touchpoint_a"], pairs["touchpoint_b"], strict=True)), grams, pools
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_counting_on_codes_equals_counting_values(taxonomy, data):
+    """Ties and NaN scores around the pool size, repeated and blank sentences, repeated complaints."""
+    n = data.draw(st.integers(40, 300))
+    pick = lambda values: data.draw(st.lists(st.sampled_from(values), min_size=n, max_size=n))  # noqa: E731
+    items = np.array(pick(list(range(12))))
+    table = pd.DataFrame({
+        "row_id": items + 1, "touchpoint": pick(list(taxonomy.ids[:2])),
+        "sentiment": pick(["negative", "positive"]),
+        "confidence": pick([0.3, 0.5, 0.6, 0.7, 0.9, float("nan")]), "sentiment_confidence": pick([1.0, 0.8, 0.7]),
+        "evidence": pick(["", "  ", "the car park was closed", "rude staff, rude staff", "ok", "Bill was wrong"]),
+        "evidence_start": 0, "evidence_end": 1,
+    })  # fmt: skip
+    classified = pd.DataFrame({"row_id": range(1, 13), "status": "ok", "mentions": "[]"})
+    counts = SummaryCounts.from_classified(classified, taxonomy=taxonomy, mention_table=table, detect=False)
+    pairs, grams, pools = _reference_counts(table, items)
+    assert list(counts.negative_pairs.items()) == list(pairs.items())
+    assert list(counts.grams.items()) == list(grams.items())
+    assert counts.quote_pool == pools
+    assert list(counts.sentiment.items()) == list(
+        Counter(zip(table["touchpoint"], table["sentiment"], strict=True)).items()
+    )
+
+
+def test_counting_combinations_with_missing_values_keeps_them_as_a_counter_would():
+    left = np.array(["a", None, "b", "a", None], dtype=object)
+    right = np.array(["x", "y", "x", "x", "y"], dtype=object)
+    counted = _count_combinations([_factorize(left), _factorize(right)])
+    assert list(counted.items()) == list(Counter(zip(left.tolist(), right.tolist(), strict=True)).items())

@@ -49,7 +49,8 @@ REPLICATES = 200
 _POISSON_CDF = np.cumsum([np.exp(-1.0) / np.prod(np.arange(1, k + 1)) for k in range(13)])
 # The Poisson(1) weight of each 16-bit uniform u (the probability of u is 2**-16, so each
 # weight's probability is within 2**-16 of the exact one; weights above 7 have probability 1e-5).
-_POISSON_OF_UINT16 = np.searchsorted(np.floor(_POISSON_CDF * 2.0**16), np.arange(2**16)).astype(np.float64)
+# Weights are at most 13, so bytes hold them exactly, and gathering bytes is faster than floats.
+_POISSON_OF_UINT16 = np.searchsorted(np.floor(_POISSON_CDF * 2.0**16), np.arange(2**16)).astype(np.uint8)
 
 
 def _stat_rows(p: int) -> int:
@@ -90,7 +91,7 @@ def poisson_weights(row_ids: pd.Series, replicates: int = REPLICATES) -> np.ndar
     with np.errstate(over="ignore"):
         mixed = keys[:, None] * np.uint64(31) + np.arange((replicates + 3) // 4, dtype=np.uint64)[None, :]
     uniform = _splitmix64(mixed).view(np.uint16)[:, :replicates]
-    return _POISSON_OF_UINT16[uniform]
+    return _POISSON_OF_UINT16.take(uniform).astype(np.float64)
 
 
 @dataclass
@@ -215,6 +216,13 @@ class DriverCounts:
         return out.reset_index(drop=True)[list(DRIVER_COLUMNS)]
 
 
+def _index_of(values: pd.Series, known: pd.Index) -> np.ndarray:
+    """`known.get_indexer(values)`, looking up each distinct value once (a chunk's mention table
+    repeats a few touchpoint and sentiment names); missing values, like unknown ones, give -1."""
+    codes, distinct = pd.factorize(values)
+    return np.append(known.get_indexer(distinct), -1)[codes]
+
+
 def indicators(classified: pd.DataFrame, table: pd.DataFrame, ids: tuple[str, ...]) -> np.ndarray:
     """Per item: has a negative / a positive mention of each touchpoint (n x 2k of 0/1)."""
     row_ids = classified[schema.ROW_ID]
@@ -223,11 +231,11 @@ def indicators(classified: pd.DataFrame, table: pd.DataFrame, ids: tuple[str, ..
     else:  # the last row of a repeated id, as a dict would give
         last = {row_id: i for i, row_id in enumerate(row_ids.tolist())}
         position = np.array([last.get(row_id, -1) for row_id in table[schema.ROW_ID].tolist()], dtype=np.intp)
-    column = pd.Index(ids).get_indexer(table["touchpoint"])
-    offset = table["sentiment"].map({"negative": 0, "positive": len(ids)}).to_numpy(dtype=float)
-    known = (position >= 0) & (column >= 0) & ~np.isnan(offset)
+    column = _index_of(table["touchpoint"], pd.Index(ids))
+    side = _index_of(table["sentiment"], pd.Index(["negative", "positive"]))  # -1: neither
+    known = (position >= 0) & (column >= 0) & (side >= 0)
     out = np.zeros((len(classified), 2 * len(ids)), dtype=bool)
-    out[position[known], column[known] + offset[known].astype(np.intp)] = True
+    out[position[known], column[known] + side[known] * len(ids)] = True
     return out
 
 

@@ -175,17 +175,100 @@ def _has_text(values: list[Any]) -> np.ndarray:
     return np.array([isinstance(v, str) and not v.isspace() and v != "" for v in values], dtype=bool)
 
 
-def _add_repeated(counter: Counter[str], repeated: Iterable[tuple[list[str], int]]) -> None:
-    """Add each list of grams to `counter` as often as it occurred; lists seen once are counted in
-    one pass (`Counter.update` over a chain runs in C), repeated ones by adding their multiplicity."""
-    once = []
-    for grams, n in repeated:
-        if n == 1:
-            once.append(grams)
-        else:
-            for gram in grams:
-                counter[gram] += n
-    counter.update(chain.from_iterable(once))
+def _counter(keys: Iterable[Any], counts: list[int]) -> Counter[Any]:
+    """A Counter of distinct `keys` with their `counts`, in that order, filled by `dict.update` (no copy)."""
+    counter: Counter[Any] = Counter()
+    dict.update(counter, zip(keys, counts, strict=True))
+    return counter
+
+
+@dataclass(frozen=True)
+class _Factorized:
+    """A column as integer `codes` into its distinct values, `labels`, in order of first sight."""
+
+    codes: np.ndarray
+    labels: np.ndarray
+
+    def take(self, rows: np.ndarray) -> _Factorized:
+        """The same column restricted to `rows` (a mask or positions); labels are kept."""
+        return _Factorized(self.codes[rows], self.labels)
+
+
+def _factorize(values: pd.Series | np.ndarray) -> _Factorized:
+    """Codes in the order a dict (or Counter) meets the values: `pd.factorize` gives them in C, but
+    drops missing values (code -1), so a column holding any is coded by a dict instead."""
+    codes, uniques = pd.factorize(values)
+    if not (codes < 0).any():
+        return _Factorized(np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object))
+    index: dict[Any, int] = {}
+    codes = np.fromiter((index.setdefault(v, len(index)) for v in values.tolist()), dtype=np.intp, count=len(values))
+    labels = np.empty(len(index), dtype=object)
+    labels[:] = list(index)
+    return _Factorized(codes, labels)
+
+
+def _count_combinations(columns: list[_Factorized]) -> Counter[tuple[Any, ...]]:
+    """`Counter(zip(*columns))` (keys in order of first sight) counted on codes rather than tuples:
+    each row's codes are combined into one integer (mixed radix, far below 2**63 for the few short
+    columns counted here), whose first-sight factorization and bincount give the same keys and counts."""
+    combined = np.zeros(len(columns[0].codes), dtype=np.int64)
+    for column in columns:
+        combined = combined * max(len(column.labels), 1) + column.codes
+    first_sight, distinct = pd.factorize(combined)
+    counts = np.bincount(first_sight, minlength=len(distinct))
+    keys = []
+    for column in reversed(columns):
+        distinct, code = np.divmod(distinct, max(len(column.labels), 1))
+        keys.append(column.labels[code].tolist())
+    return _counter(zip(*reversed(keys), strict=True), counts.tolist())
+
+
+@dataclass(frozen=True)
+class _GramCodes:
+    """The lemma 1-2-grams of distinct texts (as `PhraseLemmas.grams` lists them: unigrams, then
+    bigrams) as codes into `labels`: those of text t are `codes[starts[t] : starts[t] + lengths[t]]`."""
+
+    codes: np.ndarray
+    starts: np.ndarray
+    lengths: np.ndarray
+    labels: np.ndarray
+
+    @classmethod
+    def of(cls, lemma_lists: list[list[str]]) -> _GramCodes:
+        """The grams of texts with these lemmas (one list per text). Bigrams are coded as pairs of
+        lemma codes and spelled out once per distinct pair: lemmas hold no spaces, so "a b" names
+        exactly one pair and is never a lemma, and codes stand for grams one to one."""
+        lemma_count = np.fromiter(map(len, lemma_lists), dtype=np.intp, count=len(lemma_lists))
+        flat = np.empty(int(lemma_count.sum()), dtype=object)
+        flat[:] = list(chain.from_iterable(lemma_lists))
+        lemma_codes, lemma_labels = pd.factorize(flat)
+        text_of = np.repeat(np.arange(len(lemma_lists)), lemma_count)  # each lemma's text
+        local = np.arange(len(flat)) - np.repeat(np.cumsum(lemma_count) - lemma_count, lemma_count)
+        lengths = lemma_count + np.maximum(lemma_count - 1, 0)  # unigrams, then bigrams
+        starts = np.cumsum(lengths) - lengths
+        pair_first = np.flatnonzero(local < lemma_count[text_of] - 1)  # lemmas followed by one of their text
+        pair_codes, pairs = pd.factorize(lemma_codes[pair_first] * len(lemma_labels) + lemma_codes[pair_first + 1])
+        first, second = np.divmod(pairs, max(len(lemma_labels), 1))
+        labels = np.empty(len(lemma_labels) + len(pairs), dtype=object)
+        labels[: len(lemma_labels)] = lemma_labels
+        labels[len(lemma_labels) :] = list(map(" ".join, zip(lemma_labels[first], lemma_labels[second], strict=True)))
+        codes = np.empty(int(lengths.sum()), dtype=np.intp)
+        codes[starts[text_of] + local] = lemma_codes
+        pair_text = text_of[pair_first]
+        codes[starts[pair_text] + lemma_count[pair_text] + local[pair_first]] = len(lemma_labels) + pair_codes
+        return cls(codes, starts, lengths, labels)
+
+    def counter(self, texts: np.ndarray, multiplicity: np.ndarray) -> Counter[str]:
+        """The grams of `texts`, each text counted `multiplicity` times. Keys are ordered as adding the
+        texts seen more than once and then the others, gram by gram, would insert them."""
+        order = np.argsort(multiplicity == 1, kind="stable")
+        texts, multiplicity = texts[order], multiplicity[order]
+        lengths = self.lengths[texts]
+        offsets = np.repeat(self.starts[texts] - (np.cumsum(lengths) - lengths), lengths)
+        grams = self.codes[np.arange(len(offsets)) + offsets]
+        counts = np.bincount(grams, weights=np.repeat(multiplicity, lengths), minlength=len(self.labels))
+        seen = pd.unique(grams)  # the codes in order of first sight
+        return _counter(self.labels[seen].tolist(), counts[seen].astype(np.int64).tolist())
 
 
 def _quote_order(candidate: QuoteCandidate) -> tuple[float, tuple[int, Any], str]:
@@ -215,11 +298,13 @@ def _scalar(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class _MentionColumns:
-    """The mention-table columns counting loops over, as arrays: `item` is each mention's row position."""
+    """The mention-table columns counting works on: `item` is each mention's row position, `negative`
+    marks the negative mentions."""
 
     item: np.ndarray
-    touchpoint: np.ndarray
-    sentiment: np.ndarray
+    touchpoint: _Factorized
+    sentiment: _Factorized
+    negative: np.ndarray
 
 
 @dataclass
@@ -295,23 +380,24 @@ class SummaryCounts:
             if missing:
                 raise InputError(f"The mention table lacks column(s) {', '.join(missing)}; pass mentions(classified).")
             table = mention_table
-        unknown = sorted(set(table["touchpoint"].unique().tolist()) - set(taxonomy.ids))
+        touchpoint, sentiment = _factorize(table["touchpoint"]), _factorize(table["sentiment"])
+        unknown = sorted(set(touchpoint.labels.tolist()) - set(taxonomy.ids))
         if unknown:
             raise InputError(
                 f"Classified data mentions touchpoint(s) {', '.join(unknown)} that are not in taxonomy "
                 f"{taxonomy.name!r}; summarize with the taxonomy the model was trained on."
             )
         analysed = classified[schema.STATUS].isin(ANALYSED).to_numpy(dtype=bool)
-        item = _positions(classified[schema.ROW_ID], table[schema.ROW_ID])  # each mention's row
         columns = _MentionColumns(
-            item=item,
-            touchpoint=np.array(table["touchpoint"].tolist(), dtype=object),
-            sentiment=np.array(table["sentiment"].tolist(), dtype=object),
+            item=_positions(classified[schema.ROW_ID], table[schema.ROW_ID]),  # each mention's row
+            touchpoint=touchpoint,
+            sentiment=sentiment,
+            negative=(sentiment.labels == "negative")[sentiment.codes],
         )
         counts.items = len(classified)
         counts.analysed = int(analysed.sum())
         counts.status = Counter(classified[schema.STATUS].tolist())
-        counts.sentiment = Counter(zip(columns.touchpoint.tolist(), columns.sentiment.tolist(), strict=True))
+        counts.sentiment = _count_combinations([touchpoint, sentiment])
         counts._count_days(classified, columns, analysed)
         counts._count_pairs(columns)
         counts._count_evidence(table, columns, processor)
@@ -327,19 +413,31 @@ class SummaryCounts:
         dated = pd.notna(days)
         self.day_items = Counter(days[analysed & dated].tolist())
         keep = dated[columns.item]
-        day, tp = days[columns.item][keep], columns.touchpoint[keep]
-        self.day_mentions = Counter(zip(day.tolist(), tp.tolist(), strict=True))
-        negative = columns.sentiment[keep] == "negative"
-        self.day_negative = Counter(zip(day[negative].tolist(), tp[negative].tolist(), strict=True))
+        day, touchpoint = _factorize(days[columns.item[keep]]), columns.touchpoint.take(keep)
+        self.day_mentions = _count_combinations([day, touchpoint])
+        negative = columns.negative[keep]
+        self.day_negative = _count_combinations([day.take(negative), touchpoint.take(negative)])
 
     def _count_pairs(self, columns: _MentionColumns) -> None:
-        negative = columns.sentiment == "negative"
-        items = pd.DataFrame({"item": columns.item[negative], "touchpoint": columns.touchpoint[negative]})
-        items = items.drop_duplicates()
-        self.negative_items = Counter(items["touchpoint"].tolist())
-        pairs = items.merge(items, on="item", suffixes=("_a", "_b"))
-        pairs = pairs[pairs["touchpoint_a"] < pairs["touchpoint_b"]]
-        self.negative_pairs = Counter(zip(pairs["touchpoint_a"].tolist(), pairs["touchpoint_b"].tolist(), strict=True))
+        """Items complaining of each touchpoint, and of each pair of touchpoints (a < b), with keys in the
+        order a self-join of the distinct (item, touchpoint) complaints on the item yields them."""
+        labels = columns.touchpoint.labels
+        item, touchpoint = columns.item[columns.negative], columns.touchpoint.codes[columns.negative]
+        _, first = np.unique(item * len(labels) + touchpoint, return_index=True)
+        first.sort()  # each distinct (item, touchpoint) at its first occurrence, in table order
+        item, touchpoint = item[first], touchpoint[first]
+        self.negative_items = Counter(labels[touchpoint].tolist())
+        # Every (left, right) complaint pair of one item, by left row and then right row, as a join gives.
+        by_item = np.argsort(item, kind="stable")
+        start = np.searchsorted(item[by_item], item, side="left")
+        size = np.searchsorted(item[by_item], item, side="right") - start
+        left = np.repeat(np.arange(len(item)), size)
+        right = by_item[np.repeat(start - (np.cumsum(size) - size), size) + np.arange(len(left))]
+        rank = np.empty(len(labels), dtype=np.intp)
+        rank[np.argsort(labels)] = np.arange(len(labels))  # labels are distinct strings: rank is their order
+        ordered = rank[touchpoint[left]] < rank[touchpoint[right]]
+        pair = [_Factorized(touchpoint[left[ordered]], labels), _Factorized(touchpoint[right[ordered]], labels)]
+        self.negative_pairs = _count_combinations(pair)
 
     def _count_evidence(self, table: pd.DataFrame, columns: _MentionColumns, processor: TextProcessor | None) -> None:
         """Phrase counts and quote candidates, from the mentions that have an evidence sentence.
@@ -347,35 +445,57 @@ class SummaryCounts:
         A sentence often is the evidence of several mentions (of one item, or repeated across
         items), so each distinct sentence is lemmatized once and its grams added times its count.
         """
-        texts = table["evidence"].tolist()
-        with_text = np.flatnonzero(_has_text(texts))
+        evidence = _factorize(table["evidence"])
+        has_text = _has_text(evidence.labels.tolist())
+        with_text = np.flatnonzero(has_text[evidence.codes])
         if not len(with_text):
             return
+        # The distinct sentences, in order of first sight, and each mention's index among them.
+        sentence_of = (np.cumsum(has_text) - 1)[evidence.codes[with_text]]
         lemmas = lemmatizer(processor)
-        texts = [texts[i] for i in with_text.tolist()]
-        grams_of = {text: lemmas.grams(text) for text in dict.fromkeys(texts)}
-        _add_repeated(self.grams, ((grams_of[text], n) for text, n in Counter(texts).items()))
-        negative = np.flatnonzero(columns.sentiment[with_text] == "negative").tolist()
-        touchpoints = columns.touchpoint[with_text].tolist()
-        negative_texts = Counter((touchpoints[i], texts[i]) for i in negative)
-        by_touchpoint: dict[str, list[tuple[list[str], int]]] = {}
-        for (tp, text), n in negative_texts.items():
-            by_touchpoint.setdefault(tp, []).append((grams_of[text], n))
-        for tp, repeated in by_touchpoint.items():
-            _add_repeated(self.negative_grams.setdefault(tp, Counter()), repeated)
-        self._count_quotes(table.iloc[with_text], columns.touchpoint[with_text], columns.sentiment[with_text])
+        grams = _GramCodes.of([lemmas.lemmas(text) for text in evidence.labels[has_text].tolist()])
+        sentences = np.arange(len(grams.lengths))
+        self.grams = grams.counter(sentences, np.bincount(sentence_of, minlength=len(sentences)))
+        negative = columns.negative[with_text]
+        touchpoint = columns.touchpoint.codes[with_text][negative]
+        # (touchpoint, sentence) of the negative mentions, distinct in order of first sight, with counts.
+        first_sight, pairs = pd.factorize(touchpoint * len(sentences) + sentence_of[negative])
+        repeats = np.bincount(first_sight, minlength=len(pairs))
+        pair_touchpoint, pair_sentence = np.divmod(pairs, len(sentences))
+        for code in pd.unique(pair_touchpoint):
+            chosen = pair_touchpoint == code
+            tp = columns.touchpoint.labels[code]
+            self.negative_grams[tp] = grams.counter(pair_sentence[chosen], repeats[chosen])
+        self._count_quotes(table, with_text, columns, evidence)
 
-    def _count_quotes(self, table: pd.DataFrame, touchpoint: np.ndarray, sentiment: np.ndarray) -> None:
-        """The QUOTE_POOL best candidates per touchpoint and sentiment (in `_quote_order`)."""
-        score = table["confidence"].to_numpy(dtype=float) * table["sentiment_confidence"].to_numpy(dtype=float)
-        groups = pd.DataFrame({"touchpoint": touchpoint, "sentiment": sentiment, "score": score})
-        rank = groups.groupby(["touchpoint", "sentiment"], sort=False)["score"].rank(method="min", ascending=False)
-        near = np.flatnonzero((rank <= QUOTE_POOL).to_numpy())  # every candidate tied for a pool place
-        texts, row_ids = table["evidence"].to_numpy(dtype=object), table[schema.ROW_ID].to_numpy(dtype=object)
+    def _count_quotes(
+        self, table: pd.DataFrame, rows: np.ndarray, columns: _MentionColumns, evidence: _Factorized
+    ) -> None:
+        """The QUOTE_POOL best candidates per touchpoint and sentiment (in `_quote_order`) among `rows`."""
+        confidence = table["confidence"].to_numpy(dtype=float)[rows]
+        score = confidence * table["sentiment_confidence"].to_numpy(dtype=float)[rows]
+        touchpoint, sentiment = columns.touchpoint.codes[rows], columns.sentiment.codes[rows]
+        groups = len(columns.touchpoint.labels) * len(columns.sentiment.labels)
+        group = touchpoint * len(columns.sentiment.labels) + sentiment
+        # A candidate's descending min-rank in its group is 1 + the number of scores above it, so it
+        # is at most QUOTE_POOL exactly when its score reaches the group's QUOTE_POOL-th best score
+        # (any score when the group has fewer numbers); NaN scores are never ranked.
+        by_score = np.argsort(-score)  # best first, NaN last
+        # then by group, keeping that order (a stable sort of small integers is a radix sort)
+        by_group = by_score[np.argsort(group[by_score].astype(np.min_scalar_type(groups)), kind="stable")]
+        start = np.searchsorted(group[by_group], group[by_group], side="left")
+        at_limit = by_group[np.arange(len(by_group)) - start == QUOTE_POOL - 1]
+        threshold = np.full(groups, -np.inf)
+        threshold[group[at_limit]] = np.where(np.isnan(score[at_limit]), -np.inf, score[at_limit])
+        grouped = ~pd.isna(columns.sentiment.labels)[sentiment]  # groupby leaves out missing sentiments
+        near = np.flatnonzero((score >= threshold[group]) & grouped)  # every candidate tied for a pool place
+        texts = evidence.labels[evidence.codes[rows[near]]]
+        row_ids = table[schema.ROW_ID].iloc[rows[near]].to_numpy(dtype=object)
+        tp_labels, sentiment_labels = columns.touchpoint.labels, columns.sentiment.labels
         pools: dict[tuple[str, str], list[QuoteCandidate]] = {}
-        for i in near.tolist():
-            candidate = (float(score[i]), str(texts[i]), _scalar(row_ids[i]))
-            pools.setdefault((touchpoint[i], sentiment[i]), []).append(candidate)
+        for i, text, row_id in zip(near.tolist(), texts.tolist(), row_ids.tolist(), strict=True):
+            candidate = (float(score[i]), str(text), _scalar(row_id))
+            pools.setdefault((tp_labels[touchpoint[i]], sentiment_labels[sentiment[i]]), []).append(candidate)
         for key, pool in pools.items():
             self.quote_pool[key] = sorted(pool, key=_quote_order)[:QUOTE_POOL]
 
@@ -386,10 +506,10 @@ class SummaryCounts:
             values = np.array(classified[by].astype(str).tolist(), dtype=object)
             self.segment_items[by] = Counter(values[analysed & present].tolist())
             keep = present[columns.item]
-            self.segment_mentions[by] = Counter(
-                zip(values[columns.item][keep].tolist(), columns.touchpoint[keep].tolist(),
-                    columns.sentiment[keep].tolist(), strict=True)
-            )  # fmt: skip
+            segment = _factorize(values[columns.item[keep]])
+            self.segment_mentions[by] = _count_combinations(
+                [segment, columns.touchpoint.take(keep), columns.sentiment.take(keep)]
+            )
 
     # -- merging -----------------------------------------------------------------------------
     def merge(self, other: SummaryCounts) -> SummaryCounts:
