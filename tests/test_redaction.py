@@ -158,6 +158,7 @@ _CLOSED_GAPS = re.compile(
     r"|(?:^|\s)\s*(?:[—–-]{1,2}|(?i:from|to|cc) ?:)[\s,]*[A-ZÀ-Þ]"
     rf"|\b(?i:{redaction._STREET_PREFIXES_PATTERN})\b ?\.? ?[^\W\d_]+(?: [^\W\d_]+){{0,3}} ?,? ?\d"
     rf"|\d[A-Za-z]? (?:(?i:bis|ter) )?(?i:{_FRENCH_TYPES}) [^\W\d_]"
+    rf"|\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-ZÀ-Þ][\w'’-]*\s+){{5,}}(?i:{redaction._STREET_WORDS})\b"  # long street names
 )
 
 
@@ -271,6 +272,8 @@ _CLOSED_PREFILTER_GAPS = [
     ("We are at 5 place Bellecour, Lyon", "ADDRESS", "5 place Bellecour, Lyon"),
     ("moved to 5 route de Lyon", "ADDRESS", "5 route de Lyon"),
     ("Visit us at av.Paulista 1578", "ADDRESS", "av.Paulista 1578"),
+    ("deliver to 12 Saint John The Baptist Church Road please", "ADDRESS", "12 Saint John The Baptist Church Road"),
+    ("14 Harbour Road14 Harbour Road14 Harbour Road ", "ADDRESS", "14 Harbour Road14 Harbour Road14 Harbour Road"),
 ]  # fmt: skip
 
 

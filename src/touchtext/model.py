@@ -122,16 +122,10 @@ class Mention:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, as stored in the `mentions` column."""
-        return {
-            "touchpoint": self.touchpoint,
-            "sentiment": self.sentiment,
-            "confidence": round(self.confidence, 4),
-            "sentiment_confidence": round(self.sentiment_confidence, 4),
-            "evidence": [
-                {"text": text, "start": start, "end": end, "sentiment": mood}
-                for text, start, end, mood in self.evidence_rows()
-            ],
-        }
+        return schema.mention_record(
+            self.touchpoint, self.sentiment, round(self.confidence, 4), round(self.sentiment_confidence, 4),
+            self.evidence_rows(),
+        )  # fmt: skip
 
     def evidence_rows(self) -> list[tuple[str, int, int, str]]:
         """Each evidence sentence's text, start, end and own sentiment (the mention's when not read apart)."""

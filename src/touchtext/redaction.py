@@ -221,9 +221,11 @@ _STREET_PREFIXES_PATTERN = (
     r"rua|avenida|av|calle|carrer|via|viale|corso|piazza|rue|avenue|boulevard|bd|laan|plaza|paseo|praça|"
     r"travessa|largo|strada|ulica|calzada|camino|allée|chemin|impasse|quai"
 )
-# "14 Harbour Road": `\d(?<!\w\d)` is `\b\d` written to start with the digit.
+# "14 Harbour Road": `\d(?<!\w\d)` is `\b\d` written to start with the digit. The matcher takes
+# any number of title-case words before the street word ("14 Harbour Road14 Harbour Road" too);
+# each word starts with a capital after whitespace, so the repetition splits only one way.
 _PRECHECK_NUMBERED_STREET = re.compile(
-    rf"\d(?<!\w\d)\d{{0,4}}[A-Za-z]?,?\s+(?:[A-ZÀ-Þ][\w'’-]*\s+){{1,4}}(?i:{_STREET_WORDS})\b"
+    rf"\d(?<!\w\d)\d{{0,4}}[A-Za-z]?,?\s+(?:[A-ZÀ-Þ][\w'’-]*\s+)+(?i:{_STREET_WORDS})\b"
 )
 _PRECHECK_COMPOUND_STREET = re.compile(rf"[a-zäöüß](?:{_COMPOUND_SUFFIXES})\s+\d")  # Hauptstraße 5
 # "Rua Augusta 5", "Calle Mayor, 12", "av.Paulista 1578": the matcher's ADDRESS_PREFIXED takes
@@ -347,7 +349,7 @@ _NOT_NAME_STARTS = frozenset(STOP_WORDS | _NAME_STOP)
 _CAPITALIZED_WORD = re.compile(r"[A-Z][a-z]*(?=[ ,])")
 _NON_PARTICLE_LOWER_WORD = re.compile(rf"(?!(?:{'|'.join(sorted(_PARTICLES))})\b)[a-z]")
 _COMMA_ONLY_CUES = ("much", "million", "advance")  # the matcher takes these only before a comma
-_COMMA_AFTER_CUE = re.compile(r"(?:much|million|advance) ?,")
+_COMMA_AFTER_CUE = re.compile(rf"(?:{'|'.join(_COMMA_ONLY_CUES)}) ?,")
 _FULL_NAME_CUES = ("called", "named", "my ", "his ", "her ", "our ")  # one word must end the clause
 
 

@@ -158,13 +158,24 @@ class MentionRows:
                 )
         except TypeError:
             pass
-        return json.dumps(
-            {"touchpoint": touchpoint, "sentiment": sentiment, "confidence": confidence,
-             "sentiment_confidence": sentiment_confidence,
-             "evidence": [{"text": text, "start": start, "end": end, "sentiment": mood}
-                          for text, start, end, mood in evidence]},
-            ensure_ascii=False,
-        )  # fmt: skip
+        record = mention_record(touchpoint, sentiment, confidence, sentiment_confidence, evidence)
+        return json.dumps(record, ensure_ascii=False)
+
+
+def mention_record(
+    touchpoint: str, sentiment: str, confidence: float, sentiment_confidence: float, evidence: list[Evidence]
+) -> dict[str, Any]:
+    """One mention as stored in the MENTIONS JSON: its keys, in their order (`MentionRows.add`
+    writes the same object directly)."""
+    return {
+        "touchpoint": touchpoint,
+        "sentiment": sentiment,
+        "confidence": confidence,
+        "sentiment_confidence": sentiment_confidence,
+        "evidence": [
+            {"text": text, "start": start, "end": end, "sentiment": mood} for text, start, end, mood in evidence
+        ],
+    }
 
 
 def decode_mentions(classified: pd.DataFrame) -> Decoded:
