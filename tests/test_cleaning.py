@@ -44,6 +44,12 @@ def test_clean_adds_column_and_keeps_every_row():
     assert "clean_text" not in df.columns  # input untouched
 
 
+def test_clean_keeps_an_input_column_named_like_its_own():
+    df = pd.DataFrame({"clean_text": ["<i>ok</i>"], "language": ["fr"]})
+    out = clean(df, text_column="clean_text")
+    assert out.loc[0, ["clean_text_input", "language_input", "clean_text"]].tolist() == ["<i>ok</i>", "fr", "ok"]
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(), st.sampled_from(["review", "ticket", "transcript"]))
 def test_cleaner_is_total_idempotent_and_bounded(text, source):

@@ -54,6 +54,23 @@ def test_classify_accepts_a_plain_dataframe(shipped_model):
     assert "baggage" in out.loc[0, "touchpoints"]
 
 
+def test_classify_keeps_input_columns_named_like_its_own(shipped_model):
+    df = pd.DataFrame({"text": ["The invoice was wrong twice and nobody answered."], "language": ["English (UK)"],
+                       "status": ["open"], "row_id": [41]})  # fmt: skip
+    out = classify(df, model=shipped_model[0])
+    assert out.columns.is_unique
+    assert out.loc[0, ["language_input", "status_input", "row_id"]].tolist() == ["English (UK)", "open", 41]
+    assert out.loc[0, "language"] == "en" and out.loc[0, "status"] == "ok"
+    again = classify(out, model=shipped_model[0])  # a classified frame classified again loses nothing either
+    assert again.columns.is_unique
+    assert again.loc[0, ["language_input", "language_input_2", "touchpoints_input"]].tolist() == [
+        "English (UK)",
+        "en",
+        out.loc[0, "touchpoints"],
+    ]
+    assert again.loc[0, "touchpoints"] == out.loc[0, "touchpoints"]
+
+
 def test_run_writes_all_outputs(shipped_model, messy_reviews, tmp_path):
     out_dir = tmp_path / "out"
     result = run(messy_reviews, out_dir, model=shipped_model[0])

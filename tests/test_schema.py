@@ -8,6 +8,20 @@ from touchtext import schema
 from touchtext.language import Sentence
 from touchtext.model import Mention, mentions_to_columns
 
+
+def test_clashing_input_columns_get_a_free_name():
+    columns = ["text", "status", "language", "language_input", "row_id"]
+    assert schema.clashing_inputs(columns, added={"status", "language"}) == {
+        "status": "status_input",
+        "language": "language_input_2",
+    }
+    assert schema.clashing_inputs(["text", "row_id"]) == {"row_id": "row_id_input"}
+    df = pd.DataFrame(columns=["text", "status"])
+    renamed, text = schema.set_aside_clashes(df, {"status", "text"}, "text")
+    assert list(renamed.columns) == ["text_input", "status_input"] and text == "text_input"
+    assert schema.set_aside_clashes(df, {"language"}, None)[0] is df
+
+
 # Any text, including quotes, backslashes, control characters, non-ASCII, emoji and lone surrogates.
 any_texts = st.text(st.characters(exclude_categories=()), max_size=40)
 # What a DataFrame column can hold (Arrow strings refuse lone surrogates).

@@ -492,6 +492,9 @@ def _clean_rows(
     return results, redacted
 
 
+_ADDED_BY_CLEAN = frozenset(schema.CLEANING_COLUMNS)
+
+
 def clean(
     df: pd.DataFrame,
     *,
@@ -509,12 +512,14 @@ def clean(
     ticket / transcript), `clean_status`
     (ok / empty / auto_reply), `clean_notes` (what was removed), `text_rating` (a star rating
     found in the text, on 1–5) and `pii_redacted` (types of personal data replaced). For
-    tickets a `subject`/`title` column is combined with the body.
+    tickets a `subject`/`title` column is combined with the body. An input column named like an
+    added one is kept as `<name>_input`.
 
     Example:
         >>> clean(pd.DataFrame({"text": ["<b>Great</b> staff, call me on 07700 900123"]}))["clean_text"][0]
         'Great staff, call me on [PHONE]'
     """
+    df, text_column = schema.set_aside_clashes(df, _ADDED_BY_CLEAN, text_column)
     results, redacted = _clean_rows(df, text_column, source, settings, redact_raw=True)
     out = df.copy()
     # Rows the reader could not parse (see touchtext.io.read_table): status parse_error, the

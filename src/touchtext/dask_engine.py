@@ -196,7 +196,7 @@ def _pieces(lengths: list[int], partition_rows: int) -> list[_Piece]:
 
 def _keyed(table: pd.DataFrame, first_row_id: int) -> pd.DataFrame:
     """Rows with touchtext's `row_id` prepended; clashing input columns get `_input` (as io.read_table)."""
-    renames = {c: f"{c}_input" for c in table.columns if c in schema.ADDED_COLUMNS}
+    renames = schema.clashing_inputs(table.columns)
     out = table.rename(columns=renames).reset_index(drop=True)
     out.insert(0, schema.ROW_ID, range(first_row_id, first_row_id + len(out)))
     return out

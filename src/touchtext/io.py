@@ -916,7 +916,7 @@ class TableChunks:
             add_row_id,
             always_mark,
         )
-        self._renames = {c: f"{c}_input" for c in source.names if c in schema.ADDED_COLUMNS} if add_row_id else {}
+        self._renames = schema.clashing_inputs(source.names) if add_row_id else {}
         renamed = [self._renames.get(c, c) for c in source.names]
         self.columns: list[str] = [schema.ROW_ID, *renamed] if add_row_id else renamed
         if always_mark and schema.PARSE_ERROR not in self.columns:

@@ -144,7 +144,8 @@ def classify(
     the reader could not parse), `status_reason` (why, for every status but ok), `touchpoints`,
     `sentiments`, `confidence`, `mentions` (JSON with evidence spans into `clean_text` and each
     evidence sentence's sentiment), `needs_review` and `review_reason`; with `explain` > 0 also
-    `explanation` (that many top contributing terms per touchpoint). Row order and count are kept.
+    `explanation` (that many top contributing terms per touchpoint). Row order and count are kept;
+    an input column named like an added one is kept as `<name>_input` (a `row_id` is used as given).
 
     Example:
         >>> out = classify(pd.DataFrame({"text": ["Charged twice for parking!"]}))
@@ -152,6 +153,10 @@ def classify(
         'billing:negative|parking:negative'
     """
     return _classify(df, text_column=text_column, model=model, source=source, cleaning=cleaning, explain=explain)[0]
+
+
+# What `classify` adds beside `row_id` (kept when given) and the reader's `parse_error` mark.
+_ADDED_BY_CLASSIFY = frozenset(schema.ADDED_COLUMNS) - {schema.ROW_ID, schema.PARSE_ERROR}
 
 
 def _classify(
@@ -166,6 +171,7 @@ def _classify(
     """`classify`, and the mentions of its MENTIONS cells as flat columns (kept while they are made,
     so a streamed run builds its mention and sentence tables without reading the JSON back)."""
     fitted, _ = _resolve_model(model)
+    df, text_column = schema.set_aside_clashes(df, _ADDED_BY_CLASSIFY, text_column)
     column = detect_text_column(df, text_column)
     out = df.reset_index(drop=True).copy()
     if schema.ROW_ID not in out.columns:

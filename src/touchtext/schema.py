@@ -6,6 +6,7 @@ Every stage reads and writes DataFrames; these constants are the contract betwee
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
 from typing import Any, Final
@@ -73,6 +74,35 @@ SENTIMENT_LABELS: Final = ("negative", "neutral", "positive")
 CLASSIFICATION_COLUMNS: Final = (STATUS, STATUS_REASON, TOUCHPOINTS, SENTIMENTS, CONFIDENCE, MENTIONS, NEEDS_REVIEW,
                                   REVIEW_REASON)  # fmt: skip
 ADDED_COLUMNS: Final = (ROW_ID, PARSE_ERROR, *CLEANING_COLUMNS, *CLASSIFICATION_COLUMNS, EXPLANATION)
+
+
+def clashing_inputs(columns: Iterable[object], added: Collection[str] = ADDED_COLUMNS) -> dict[str, str]:
+    """Input columns named like a column touchtext adds (`added`), each with the name it is kept
+    under (`<name>_input`, or `<name>_input_2`... when that is taken too), so no input value is
+    overwritten by an added one."""
+    names = [str(c) for c in columns]
+    taken = set(names) | set(added)
+    renames: dict[str, str] = {}
+    for name in names:
+        if name in added and name not in renames:
+            kept, n = f"{name}_input", 1
+            while kept in taken:
+                n += 1
+                kept = f"{name}_input_{n}"
+            renames[name] = kept
+            taken.add(kept)
+    return renames
+
+
+def set_aside_clashes(
+    df: pd.DataFrame, added: Collection[str], text_column: str | None
+) -> tuple[pd.DataFrame, str | None]:
+    """`df` with its columns named like `added` ones renamed by `clashing_inputs` (`df` itself when
+    none are), and the text column's name after the renaming."""
+    renames = clashing_inputs(df.columns, added)
+    if not renames:
+        return df, text_column
+    return df.rename(columns=renames), renames.get(text_column, text_column) if text_column else text_column
 
 
 def require_columns(classified: pd.DataFrame, columns: tuple[str, ...]) -> None:
