@@ -148,6 +148,17 @@ _RELATIVES = [
 _FRENCH_STREET_TYPES = ["rue", "avenue", "boulevard", "bd", "allée", "chemin", "impasse", "quai", "place", "route"]
 _UNIT_WORDS = ["flat", "apt", "apt.", "appt", "appt.", "apartment", "unit", "suite", "room", "floor"]
 _ADDRESS_SUFFIX_WORDS = frozenset("bus box bte bis ter apt flat unit suite".split())
+# Month names and abbreviations (English, French, Spanish, Portuguese, Italian, German, Dutch): a
+# house number followed by one is a date ("booked via Expedia, 3 June"; "go-live 16 Feb. Rooftop").
+_MONTHS = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec "
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre "
+    "enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre noviembre diciembre "
+    "janeiro fevereiro março maio junho julho setembro outubro novembro dezembro "
+    "gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre "
+    "januar februar märz juni juli oktober dezember januari februari maart mei juni augustus".split()
+)
 _PARTICLES = frozenset("de van der den von la le di da do dos das du del bin al ten ter ní nic mac mc ben el".split())
 _ADDRESS_PART_WORDS = frozenset(
     "izq dcha esq dto bis ter hs bus box bte apt appt fl floor piso puerta scala int lgh bât bat bloc esc og etage "
@@ -564,6 +575,21 @@ def _address_part_end(doc: Doc, j: int) -> int:
     return k
 
 
+def _dated_number(doc: Doc, start: int, end: int) -> bool:
+    """True if an address match's house number is a day of a date: a prefixed street ending in a
+    number that a month follows ("via Expedia, 3 June"), or a number followed by a month
+    abbreviated with a period ("16 Feb. Rooftop terrace"). "12 March Road" and "Hauptstraße 5
+    Mai" stay addresses."""
+    if (
+        doc[end - 1].like_num and end < len(doc) and doc[end].lower_.rstrip(".") in _MONTHS
+        and not _COMPOUND_STREET.match(doc[start].text)
+    ):  # fmt: skip
+        return True
+    first = doc[start + 1] if start + 1 < end else None
+    return bool(doc[start].like_num and first is not None and first.text.endswith(".")
+                and first.lower_.rstrip(".") in _MONTHS)  # fmt: skip
+
+
 class PiiDetector:
     """spaCy component that puts validated personal-data spans in `doc.spans["pii"]`."""
 
@@ -728,6 +754,8 @@ class PiiDetector:
     def _check_address(self, doc: Doc, start: int, end: int, named: bool = False) -> Span | None:
         if named:
             end -= 1  # the pattern ends on the comma after the street
+        if _dated_number(doc, start, end):
+            return None
         # "Witte de Withstraat 160": street-name words and particles before a compound street.
         if _COMPOUND_STREET.match(doc[start].text):
             while start > 0 and end - start < 6 and (doc[start - 1].is_title or doc[start - 1].lower_ in _PARTICLES):
