@@ -1315,16 +1315,22 @@ def _arrow_csv_cells(values: pd.Series) -> Any:
         return None
     text = pc.fill_null(text.cast(text_type), "")
     risky = pc.match_substring_regex(text, _FORMULA_START_PATTERN)
-    if pc.any(risky).as_py():  # rare: a cell starts like a formula; `_neutralize` decides
+    if risky.true_count:  # rare: a cell starts like a formula; `_neutralize` decides
         starts = pc.filter(text, risky).to_pylist()
         text = pc.replace_with_mask(text, risky, pa.array([_neutralize(v) for v in starts], text_type))
     # csv's rules for NUL vary by Python version. (RE2 finds a byte many times faster than
     # match_substring, which costs as much as formatting the column when cells are long.)
-    if pc.any(pc.match_substring_regex(text, "\x00")).as_py():
+    if pc.match_substring_regex(text, "\x00").true_count:
         return None
+    # Only the cells that need quotes are quoted: doubling quotes costs far more than finding
+    # them (a MENTIONS cell holds dozens), and most short columns need none.
+    needs = pc.match_substring_regex(text, _NEEDS_QUOTES)
+    if not needs.true_count:
+        return text
+    chosen = text if needs.true_count == len(text) else pc.filter(text, needs)
     quote, nothing = pa.scalar('"', text_type), pa.scalar("", text_type)
-    quoted = pc.binary_join_element_wise(quote, pc.replace_substring(text, '"', '""'), quote, nothing)
-    return pc.if_else(pc.match_substring_regex(text, _NEEDS_QUOTES), quoted, text)
+    quoted = pc.binary_join_element_wise(quote, pc.replace_substring(chosen, '"', '""'), quote, nothing)
+    return quoted if chosen is text else pc.replace_with_mask(text, needs, quoted)
 
 
 _FORMAT_ROWS = 2_000  # rows format_csv_bytes formats at once
