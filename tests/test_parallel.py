@@ -6,7 +6,6 @@ import sys
 
 import pytest
 
-from touchtext import _parallel
 from touchtext._parallel import available_cores, ordered_map
 
 
@@ -62,7 +61,7 @@ _FREED_AFTER_A_BIG_BLOCK = """
 import sys, psutil
 from touchtext._parallel import return_big_blocks
 if sys.argv[1] == "set":
-    assert return_big_blocks(int(sys.argv[2]))
+    assert return_big_blocks()
 process = psutil.Process()
 big = b"x" * (16 << 20); del big  # once a 16 MiB block is freed, glibc keeps blocks that size on its heap
 block = b"y" * (8 << 20)
@@ -73,13 +72,10 @@ print((held - process.memory_info().rss) >> 20)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
-@pytest.mark.parametrize("threshold", [_parallel._BIG_BLOCK, _parallel._WORKER_BIG_BLOCK], ids=["parent", "worker"])
-def test_big_freed_blocks_go_back_to_the_system_in_streamed_runs(threshold):
+def test_big_freed_blocks_go_back_to_the_system_in_streamed_runs():
     """Chunk-sized buffers pass through the parent and the workers; once return_big_blocks is set
-    (as both do, the workers from 4 MiB), a freed 8 MiB block leaves the process even after a
-    bigger one was freed, where glibc's default would usually keep it on its heap (0 MiB
-    returned, run on its own here)."""
-    command = [sys.executable, "-c", _FREED_AFTER_A_BIG_BLOCK, "set", str(threshold)]
-    run = subprocess.run(command, capture_output=True, text=True)
+    (as both do), a freed 8 MiB block leaves the process even after a bigger one was freed, where
+    glibc's default would usually keep it on its heap (0 MiB returned, run on its own here)."""
+    run = subprocess.run([sys.executable, "-c", _FREED_AFTER_A_BIG_BLOCK, "set"], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert int(run.stdout) >= 7

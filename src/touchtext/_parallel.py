@@ -37,25 +37,21 @@ def available_cores() -> int:
 
 _M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 _BIG_BLOCK = 1 << 20
-# In a worker, blocks of 1-4 MiB (intermediate arrays and lists) are made and freed many times per
-# chunk: taken from the OS each time, their pages fault in again (about 20 µs of kernel time per
-# review, 8% of a worker's CPU); from the heap they are reused, for about 20 MB more per worker.
-_WORKER_BIG_BLOCK = 4 << 20
 
 
-def return_big_blocks(threshold: int = _BIG_BLOCK) -> bool:
-    """Have glibc's malloc take blocks of `threshold` bytes (1 MiB) or more straight from the OS
-    and give them back when freed. By default it raises that threshold to the largest block freed
-    so far (up to 32 MiB), after which chunk-sized buffers (a chunk's CSV, its pickled form) come
-    from the heap and stay resident after they are freed: about a tenth of a streamed run's
-    memory. True if set; elsewhere (not Linux, not glibc) nothing changes."""
+def return_big_blocks() -> bool:
+    """Have glibc's malloc take blocks of 1 MiB or more straight from the OS and give them back
+    when freed. By default it raises that threshold to the largest block freed so far (up to
+    32 MiB), after which chunk-sized buffers (a chunk's CSV, its pickled form) come from the heap
+    and stay resident after they are freed: about a tenth of a streamed run's memory. True if
+    set; elsewhere (not Linux, not glibc) nothing changes."""
     if not sys.platform.startswith("linux"):
         return False
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):  # another C library (musl has no mallopt)
         return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, threshold))
+    return bool(mallopt(_M_MMAP_THRESHOLD, _BIG_BLOCK))
 
 
 def _worker_start() -> multiprocessing.context.BaseContext:
@@ -74,7 +70,7 @@ def _start_worker(context: Any) -> None:
     """Keep the context for this worker's tasks; leave Ctrl-C to the parent, which stops the pool."""
     global _worker_context
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    return_big_blocks(_WORKER_BIG_BLOCK)
+    return_big_blocks()
     _worker_context = context
     gc.freeze()  # the libraries' and the model's objects are long-lived: keep full collections off them
 
