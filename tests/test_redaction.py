@@ -154,7 +154,7 @@ _OLD_PRECHECK_LINES = re.compile(r"(?:^|\n)[ \t]*(?:[—–-]{1,2}|(?i:from|to|c
 # number after a comma or a glued "."; a French street with the house number first.
 _FRENCH_TYPES = "|".join(redaction._FRENCH_STREET_TYPES)
 _CLOSED_GAPS = re.compile(
-    rf"\b(?i:{redaction._SIGN_OFF_WORDS})\W*?(?:[,.]|[^\S ]|  )\W*?[A-ZÀ-Þ]"
+    rf"(?<![^\W\d_])(?i:{redaction._SIGN_OFF_WORDS})\W*?(?:[,.]|[^\S ]|  )\W*?[A-ZÀ-Þ]"
     r"|(?:^|\s)\s*(?:[—–-]{1,2}|(?i:from|to|cc) ?:)[\s,]*[A-ZÀ-Þ]"
     rf"|\b(?i:{redaction._STREET_PREFIXES_PATTERN})\b ?\.? ?[^\W\d_]+(?: [^\W\d_]+){{0,3}} ?,? ?\d"
     rf"|\d[A-Za-z]? (?:(?i:bis|ter) )?(?i:{_FRENCH_TYPES}) [^\W\d_]"
@@ -281,6 +281,14 @@ _CLOSED_PREFILTER_GAPS = [
 def test_prefilter_flags_the_personal_data_it_used_to_skip(redactor, text, kind, found):
     assert redaction._might_hold_pii(text)
     assert (kind, found) in [(span.type, span.text) for span in redactor.find(text)]
+
+
+def test_a_sign_off_word_must_start_a_word_where_lowercasing_changes_the_length(redactor):
+    # "İ" lowercases to two characters, so only `_PRECHECK_CUES` decides: "Augusta  R" ends in
+    # "ta" (a sign-off) before two spaces and a capital, but spaCy never splits it off.
+    assert not redaction._might_hold_pii("İ Rua Augusta  Rua Augusta ")
+    text = "İ _thanks,\nTom"  # "_" is split off: a sign-off token and a name
+    assert redaction._might_hold_pii(text) and ("PERSON", "Tom") in _detector_spans(redactor, text)
 
 
 def test_prefilter_still_skips_a_text_the_detector_mistakes_for_personal_data(redactor):

@@ -272,7 +272,7 @@ _PRECHECK_CUES = re.compile(
     r"details:|recipient is|addressee is|addressed to|under the name|kontoinhaber:?|inhaber:|titular:|titulaire:|"
     r"(?:my|his|her|our) (?:partner|wife|husband|son|daughter|mother|father|mum|mom|dad|brother|sister|"
     r"colleague|boss|friend|tenant|landlord|grandmother|grandfather),?)\s+[A-ZÀ-Þ]"
-    rf"|(?i:{_SIGN_OFF_WORDS}){_SIGN_OFF_SEPARATOR}[A-ZÀ-Þ]"
+    rf"|(?<![^\W\d_])(?i:{_SIGN_OFF_WORDS}){_SIGN_OFF_SEPARATOR}[A-ZÀ-Þ]"  # not the tail of a word: "Augusta  R"
     r"|(?i: at [\w-]+ dot )"
 )
 _PRECHECK_TITLES = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Mx|Mme|Herr|Frau|MR|MRS|MS)\b\.? ?[A-ZÀ-Þ]")
