@@ -1169,7 +1169,7 @@ def _write_with(path: str | Path, write: Callable[[IO[str]], Any]) -> Path:
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_START_PATTERN = "^[=+\\-@\t\r]"  # _FORMULA_START, as a regular expression for Arrow
+_FORMULA_START_PATTERN = "^[" + "".join(_FORMULA_START).replace("-", "\\-") + "]"  # for Arrow's RE2
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:[eE][+-]?\d+)?")
 
 

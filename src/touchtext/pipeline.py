@@ -188,7 +188,7 @@ def _classify(
     cells: list[tuple[str, str, str, str]] = []
     needs_review: list[bool] = []
     review_reasons: list[str] = []
-    explanations: list[str | None] = []  # None for rows not classified (filled with "" below, as before)
+    explanations: list[str] = []  # "" for rows not classified
     for row_id, skip, notes, text in zip(out[schema.ROW_ID].tolist(), skipped, out[schema.CLEAN_NOTES].tolist(),
                                          texts, strict=True):  # fmt: skip
         if skip is not None:
@@ -196,7 +196,7 @@ def _classify(
             cells.append(no_mentions)
             needs_review.append(False)
             review_reasons.append("")
-            explanations.append(None)
+            explanations.append("")
             continue
         item = next(predictions)
         cells.append(mentions_to_columns(item.mentions, row_id, mentions))
@@ -217,8 +217,6 @@ def _classify(
     touchpoints, sentiments, confidence, encoded = (list(c) for c in zip(*cells, strict=True))
     values = [status, reason, touchpoints, sentiments, confidence, encoded, needs_review, review_reasons]
     added = pd.DataFrame(dict(zip(columns, [*values, explanations] if explain else values, strict=True)))
-    if explain:
-        added[schema.EXPLANATION] = added[schema.EXPLANATION].fillna("")
     return pd.concat([out, added], axis=1), mentions
 
 

@@ -157,7 +157,7 @@ _MONTHS = frozenset(
     "enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre noviembre diciembre "
     "janeiro fevereiro março maio junho julho setembro outubro novembro dezembro "
     "gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre "
-    "januar februar märz juni juli oktober dezember januari februari maart mei juni augustus".split()
+    "januar februar märz juni juli oktober dezember januari februari maart mei augustus".split()
 )
 _PARTICLES = frozenset("de van der den von la le di da do dos das du del bin al ten ter ní nic mac mc ben el".split())
 _ADDRESS_PART_WORDS = frozenset(
@@ -180,7 +180,8 @@ _INLINE_SIGN_OFFS = (
     "thanks cheers regards best sincerely danke gracias cordialement grazie obrigado "
     "obrigada groeten saludos mvg mfg merci bedankt tack dziękuję ta"
 ).split()
-_CLOSING_WORDS = frozenset([*_INLINE_SIGN_OFFS, "regards", "wishes", "million", "much", "advance"])
+_COMMA_CUES = ("regards", "wishes", "million", "much", "advance")  # a name may follow these and a comma
+_CLOSING_WORDS = frozenset([*_INLINE_SIGN_OFFS, *_COMMA_CUES])
 _SIGN_OFFS = ["regards", "thanks", "cheers", "sincerely", "best", "wishes", "thank", "yours"]
 _URL_SECRET = re.compile(
     r"(?i)[?&#;][\w.-]*(?:token|session|sessionid|sig|signature|auth|key|email|e-mail|user|userid|user_id|uid|"
@@ -258,10 +259,9 @@ _PRECHECK_FRENCH_STREET = re.compile(rf"\d[A-Za-z]? (?:(?i:bis|ter) )?(?i:{'|'.j
 _STREET_HINTS = frozenset(_STREET_WORDS.split("|") + _STREET_PREFIXES_PATTERN.split("|") + _FRENCH_STREET_TYPES)
 _COMPOUND_SUFFIX_TEXTS = tuple(_COMPOUND_SUFFIXES.replace("\\", "").split("|"))
 _COMPOUND_HINT = re.compile(rf"(?:{_COMPOUND_SUFFIXES})\s+\d")
-_SIGN_OFF_WORDS = (
-    "regards|wishes|thanks|thank you|thank|cheers|best|sincerely|yours|danke|gracias|cordialement|grazie|obrigado|"
-    "obrigada|groeten|saludos|merci|bedankt|tack|dziękuję|ta|mvg|mfg|million|much|advance"
-)
+# Every word after which the matcher may take a name (`PERSON_CUE`'s sign-off, "thank you" and comma
+# patterns), longest first.
+_SIGN_OFF_WORDS = "|".join(sorted(_CLOSING_WORDS | {*_SIGN_OFFS, "thank you"}, key=lambda word: (-len(word), word)))
 # What may come between a sign-off word and the name (`PiiDetector` skips whitespace tokens and
 # commas before a name): a "," or "." token (`_INLINE_SIGN_OFFS` and the comma cues), or an
 # optional punctuation token and then whitespace spaCy makes a token of its own (the `_SIGN_OFFS`
@@ -359,7 +359,8 @@ def _cue_followed_by_capital(text: str, lower: str, words: set[str]) -> bool:
 _NOT_NAME_STARTS = frozenset(STOP_WORDS | _NAME_STOP)
 _CAPITALIZED_WORD = re.compile(r"[A-Z][a-z]*(?=[ ,])")
 _NON_PARTICLE_LOWER_WORD = re.compile(rf"(?!(?:{'|'.join(sorted(_PARTICLES))})\b)[a-z]")
-_COMMA_ONLY_CUES = ("much", "million", "advance")  # the matcher takes these only before a comma
+# The matcher takes these only before a comma (the others are sign-offs too).
+_COMMA_ONLY_CUES = tuple(cue for cue in _COMMA_CUES if cue not in _INLINE_SIGN_OFFS and cue not in _SIGN_OFFS)
 _COMMA_AFTER_CUE = re.compile(rf"(?:{'|'.join(_COMMA_ONLY_CUES)}) ?,")
 _FULL_NAME_CUES = ("called", "named", "my ", "his ", "her ", "our ")  # one word must end the clause
 
@@ -659,7 +660,7 @@ class PiiDetector:
                 ],
                 [{"LOWER": {"IN": ["my", "his", "her", "our"]}}, {"LOWER": {"IN": _RELATIVES}}],
                 [{"LOWER": {"IN": _INLINE_SIGN_OFFS}}, {"TEXT": {"IN": [",", "."]}}],
-                [{"LOWER": {"IN": ["regards", "wishes", "million", "much", "advance"]}}, {"TEXT": ","}],
+                [{"LOWER": {"IN": list(_COMMA_CUES)}}, {"TEXT": ","}],
                 [{"LOWER": "addressed"}, {"LOWER": "to"}],
                 [{"LOWER": "under"}, {"LOWER": "the"}, {"LOWER": "name"}, {"IS_PUNCT": True, "OP": "?"}],
                 [{"LOWER": {"IN": _SIGN_OFFS}}, {"IS_PUNCT": True, "OP": "?"}, {"IS_SPACE": True}],

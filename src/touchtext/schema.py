@@ -102,7 +102,7 @@ def set_aside_clashes(
     renames = clashing_inputs(df.columns, added)
     if not renames:
         return df, text_column
-    return df.rename(columns=renames), renames.get(text_column, text_column) if text_column else text_column
+    return df.rename(columns=renames), renames.get(text_column, text_column) if text_column is not None else None
 
 
 def require_columns(classified: pd.DataFrame, columns: tuple[str, ...]) -> None:
