@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import DATA, ROOT
-from touchtext.language import TextProcessor, detect_language
+from touchtext.language import LanguageSettings, TextProcessor, detect_language
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +99,35 @@ def test_segmenting_many_docs_at_once_equals_one_at_a_time(proc):
     assert flat.spans == [offset for one in one_by_one for offset in one.spans]
     assert proc.segment_docs([]) == (([], [], []), [])
     assert proc.segment_docs(proc.docs(["", "  "])) == (([], [], []), [0, 0])
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "fr"])
+def test_segmenting_texts_equals_segmenting_their_docs(lang):
+    """`segment_texts` (spaCy called once per distinct span) gives what `segment_docs` gives for
+    the texts' docs, in languages with different special cases."""
+    proc = TextProcessor(LanguageSettings(lang=lang))
+    texts = [line for line in (ROOT / "data" / "samples" / "reviews.csv").read_text("utf-8").splitlines()[1:120]]
+    texts += [
+        *TOKEN_RULE_TEXTS,
+        "x:( )x",
+        "a  b\n\n c",
+        " lead",
+        "trail ",
+        "",
+        None,
+        "l'hôtel n'était pas prêt",
+        "z.B. am 3. Mai",
+    ]
+    for start in (0, 40, 80):  # batches that reuse the spans of earlier ones
+        batch = texts[start:] + texts[:start]
+        assert proc.segment_texts(batch) == proc.segment_docs(proc.docs(batch))
+
+
+def test_lemma_tables_that_list_lemmas_give_the_first():
+    """spacy-lookups-data's French table maps a word to a list of lemmas, not a string."""
+    assert (
+        TextProcessor(LanguageSettings(lang="fr")).lemma_string("Les chambres étaient sales") == "le chambre être sale"
+    )
 
 
 def test_processor_pickles_without_the_pipeline(proc):

@@ -10,7 +10,7 @@ stop-word lists; see `touchtext._langid`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -24,6 +24,7 @@ from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc, Span
 
 from ._langid import detect_language
+from ._span_tokens import SpanTokenizer
 
 __all__ = ["LanguageSettings", "Sentence", "SentenceTokens", "TextProcessor", "detect_language"]
 
@@ -129,6 +130,7 @@ class TextProcessor:
         self.settings = settings or LanguageSettings()
         self._nlp: Language | None = None
         self._lemma_table: Any = None
+        self._span_tokenizer: SpanTokenizer | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         return {"settings": self.settings}
@@ -281,21 +283,33 @@ class TextProcessor:
 
     def segment_docs(self, docs: Iterable[Doc]) -> tuple[SentenceTokens, list[int]]:
         """`segment` of many docs at once: all their sentences in one `SentenceTokens` (spans
-        are offsets into each doc's own text), and how many sentences each doc has.
+        are offsets into each doc's own text), and how many sentences each doc has."""
+        self.nlp  # noqa: B018 - ensure the lemma table is loaded
+        arrays = [doc.to_array([ORTH, IDX, LENGTH]).reshape(-1, 3) for doc in docs]
+        lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
+        table = np.concatenate(arrays).astype(np.int64) if arrays else np.zeros((0, 3), dtype=np.int64)
+        return self._segment_table(table, lengths)
+
+    def segment_texts(self, texts: Sequence[str]) -> tuple[SentenceTokens, list[int]]:
+        """`segment_docs` of the docs of `texts` (non-strings count as empty), without building
+        a spaCy `Doc` per text: spaCy tokenizes each distinct whitespace-delimited span once."""
+        if self._span_tokenizer is None:  # every language with a lookup lemma table has spaCy's rule tokenizer
+            self._span_tokenizer = SpanTokenizer(self.nlp.tokenizer)  # type: ignore[arg-type]
+        return self._segment_table(*self._span_tokenizer.table(texts))
+
+    def _segment_table(self, table: np.ndarray, lengths: np.ndarray) -> tuple[SentenceTokens, list[int]]:
+        """`segment_docs` from the docs' (ORTH, IDX, LENGTH) token rows and token counts.
 
         The same rule as `segment`, computed with array operations over all tokens of all docs:
         one cached lookup per distinct word form, and a Python step only per possible sentence
         break (a token after a line break or after a sentence-final mark), not per token.
         """
-        vocab = self.nlp.vocab  # also loads the lemma table
-        arrays = [doc.to_array([ORTH, IDX, LENGTH]).reshape(-1, 3) for doc in docs]
-        n_docs = len(arrays)
-        lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=n_docs)
+        vocab = self.nlp.vocab
+        n_docs = len(lengths)
         n = int(lengths.sum())
         if not n:
             return SentenceTokens([], [], []), [0] * n_docs
-        table = np.concatenate(arrays).astype(np.int64)  # orth hashes wrap around: only compared
-        codes, hashes = pd.factorize(table[:, 0])
+        codes, hashes = pd.factorize(table[:, 0])  # orth hashes wrap around in int64: only compared
         forms, describe = self._forms, self._describe
         boundary_f, space_f, punct_f, kind_f, value_f = zip(
             *[forms.get(h) or describe(h, vocab) for h in hashes.astype(np.uint64).tolist()], strict=True

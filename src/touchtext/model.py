@@ -365,8 +365,8 @@ class TouchpointModel(BaseEstimator):
 
     # -- analysis -------------------------------------------------------------------------
     def _analyze(self, texts: Sequence[str]) -> _Items:
-        """One spaCy pass over the texts (non-strings count as empty): their sentences and tokens."""
-        flat, n_sentences = self.processor.segment_docs(self.processor.docs(texts))
+        """The texts' sentences and tokens (non-strings count as empty)."""
+        flat, n_sentences = self.processor.segment_texts(texts)
         return _Items([text if isinstance(text, str) else "" for text in texts], flat, n_sentences)
 
     @staticmethod
