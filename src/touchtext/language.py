@@ -153,7 +153,9 @@ class TextProcessor:
         return self.nlp.pipe(clean, batch_size=batch_size)
 
     def _lemma(self, lower: str) -> str:
-        return self._lemma_table.get(lower, lower)  # type: ignore[no-any-return]
+        lemma = self._lemma_table.get(lower, lower)
+        # Some tables (French) list a word's lemmas; the first is its usual reading.
+        return lemma if isinstance(lemma, str) else str(lemma[0])
 
     def tokens(self, doc: Doc | Span) -> list[str]:
         """Lowercased lemmas with numbers folded to `<num>` and negated words marked `not_`."""
