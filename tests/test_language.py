@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import DATA, ROOT
+from touchtext.errors import ModelError
 from touchtext.language import LanguageSettings, TextProcessor, detect_language
 
 
@@ -128,6 +129,34 @@ def test_lemma_tables_that_list_lemmas_give_the_first():
     assert (
         TextProcessor(LanguageSettings(lang="fr")).lemma_string("Les chambres étaient sales") == "le chambre être sale"
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("de", "Das Essen war nicht warm, aber lecker", "der essen sein not not_warm aber lecker"),
+        ("de", "Keine Antwort und kein Rückruf", "not not_antwort und not not_rückruf"),
+        ("fr", "Le personnel n'était pas aimable", "le personnel not not_être not not_aimable"),
+        ("es", "No hay nadie en recepción, pero el desayuno bien", "not not_haber not not_en not_recepción pero el desayunar bien"),
+        ("it", "Non c'era nessuno", "not not_c' not_essere not"),
+        ("nl", "Het eten was niet warm", "het eten was not not_warm"),
+        ("pt", "Não recebi nada", "not not_receber not"),
+    ],
+)  # fmt: skip
+def test_negation_words_are_those_of_the_model_language(lang, text, expected):
+    """Each model language marks its own negation words' scope (and ends it at its own 'but')."""
+    assert TextProcessor(LanguageSettings(lang=lang)).lemma_string(text) == expected
+
+
+def test_english_negation_words_are_words_in_other_languages():
+    """'no' is a cue in English and Spanish; in German it is an ordinary (foreign) word."""
+    assert TextProcessor(LanguageSettings(lang="de")).lemma_string("no way") == "no way"
+    assert TextProcessor().lemma_string("no way") == "not not_way"
+
+
+def test_a_language_without_negation_rules_is_refused():
+    with pytest.raises(ModelError, match=r"'pl'.*en, de, fr, es, it, nl, pt"):
+        LanguageSettings(lang="pl")
 
 
 def test_processor_pickles_without_the_pipeline(proc):

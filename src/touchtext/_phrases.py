@@ -20,7 +20,7 @@ from typing import Any
 
 from spacy.attrs import IS_STOP, LIKE_NUM
 
-from .language import _NEGATION_CUES, LanguageSettings, TextProcessor
+from .language import LanguageSettings, TextProcessor
 
 # A `[PHONE]`-style redaction placeholder, a URL, or a word: letters, digits and underscores,
 # possibly joined by apostrophes or dots ("don't", "hotel's", "booking.com") or by a hyphen
@@ -74,7 +74,7 @@ class PhraseLemmas:
             if self._is_stop(form) or self._like_num(form):
                 return ()
             lemma = self.processor._lemma(form.lower())
-            keep = len(lemma) > 1 and lemma.isalpha() and lemma not in _NEGATION_CUES
+            keep = len(lemma) > 1 and lemma.isalpha() and lemma not in self.processor.negation_cues
             return (lemma,) if keep else ()
         if "://" in form or form.startswith("www.") or not any(c.isalpha() for c in form):
             return ()  # a URL, or a number

@@ -25,41 +25,53 @@ from spacy.tokens import Doc, Span
 
 from ._langid import detect_language
 from ._span_tokens import SpanTokenizer
+from .errors import ModelError
 
-__all__ = ["LanguageSettings", "Sentence", "SentenceTokens", "TextProcessor", "detect_language"]
+__all__ = ["MODEL_LANGUAGES", "LanguageSettings", "Sentence", "SentenceTokens", "TextProcessor", "detect_language"]
 
-_NEGATION_CUES = frozenset(
-    {
-        "not",
-        "no",
-        "never",
-        "n't",
-        "without",
-        "nobody",
-        "nothing",
-        "nowhere",
-        "neither",
-        "nor",
-        "hardly",
-        "barely",
-        "cannot",
-        "cant",
-        "dont",
-        "didnt",
-        "doesnt",
-        "wasnt",
-        "werent",
-        "isnt",
-        "wont",
-        "couldnt",
-        "wouldnt",
-        "havent",
-        "hasnt",
-        "aint",
-    }
-)
-# Words that end a negation scope: a contrast starts a new thought.
-_SCOPE_BREAKERS = frozenset({"but", "however", "though", "although", "yet", "except", "and", "so"})
+# Negation cues (a cue marks the next `negation_window` words `not_`) and the words that end a
+# negation scope (a contrast or a new clause starts a new thought), per language a model can be
+# trained in. English lists apostrophe-less spellings too ("dont"), as customers type them.
+_NEGATION: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "en": (
+        frozenset({
+            "not", "no", "never", "n't", "without", "nobody", "nothing", "nowhere", "neither", "nor", "hardly",
+            "barely", "cannot", "cant", "dont", "didnt", "doesnt", "wasnt", "werent", "isnt", "wont", "couldnt",
+            "wouldnt", "havent", "hasnt", "aint",
+        }),
+        frozenset({"but", "however", "though", "although", "yet", "except", "and", "so"}),
+    ),
+    "de": (
+        frozenset({
+            "nicht", "nichts", "kein", "keine", "keinen", "keinem", "keiner", "keines", "nie", "niemals", "niemand",
+            "nirgends", "ohne", "weder", "kaum",
+        }),
+        frozenset({"aber", "jedoch", "doch", "sondern", "obwohl", "trotzdem", "außer", "und", "also"}),
+    ),
+    "fr": (
+        frozenset({"ne", "n'", "n’", "pas", "jamais", "rien", "aucun", "aucune", "sans", "ni", "guère", "nulle"}),
+        frozenset({"mais", "cependant", "pourtant", "toutefois", "sauf", "et", "donc"}),
+    ),
+    "es": (
+        frozenset({"no", "nunca", "jamás", "sin", "nada", "nadie", "ningún", "ninguna", "ninguno", "ni", "tampoco"}),
+        frozenset({"pero", "sino", "aunque", "embargo", "excepto", "salvo", "y", "así"}),
+    ),
+    "it": (
+        frozenset({"non", "mai", "senza", "niente", "nulla", "nessuno", "nessuna", "nessun", "né", "neanche"}),
+        frozenset({"ma", "però", "tuttavia", "eppure", "sebbene", "tranne", "e", "quindi"}),
+    ),
+    "nl": (
+        frozenset({"niet", "geen", "nooit", "zonder", "niets", "niks", "niemand", "nergens", "noch", "nauwelijks"}),
+        frozenset({"maar", "echter", "toch", "hoewel", "behalve", "en", "dus"}),
+    ),
+    "pt": (
+        frozenset({"não", "nao", "nunca", "jamais", "sem", "nada", "ninguém", "nenhum", "nenhuma", "nem"}),
+        frozenset({"mas", "porém", "contudo", "embora", "exceto", "e", "então"}),
+    ),
+}  # fmt: skip
+# Languages a model can be trained in: spaCy has a blank pipeline for each, spacy-lookups-data a
+# lemma table, touchtext's language detection tells them apart, and `_NEGATION` has their cues.
+MODEL_LANGUAGES: tuple[str, ...] = tuple(_NEGATION)
 _KEEP_PUNCT = frozenset({"!", "?"})  # they carry tone
 _SENTENCE_FINAL = frozenset(Sentencizer.default_punct_chars)
 _NUMBER = re.compile(r"^[\d.,:/$€£%#-]*\d[\d.,:/$€£%#-]*$")
@@ -71,6 +83,13 @@ class LanguageSettings:
 
     lang: str = "en"
     negation_window: int = 3
+
+    def __post_init__(self) -> None:
+        if self.lang not in _NEGATION:
+            raise ModelError(
+                f"touchtext cannot build a model for language {self.lang!r}; it supports "
+                f"{', '.join(MODEL_LANGUAGES)} (ISO 639-1 codes). Translate the texts to one of them first."
+            )
 
 
 @dataclass(frozen=True)
@@ -128,6 +147,8 @@ class TextProcessor:
 
     def __init__(self, settings: LanguageSettings | None = None) -> None:
         self.settings = settings or LanguageSettings()
+        # The language's negation cues and the words that end their scope (see `_NEGATION`).
+        self.negation_cues, self.scope_breakers = _NEGATION[self.settings.lang]
         self._nlp: Language | None = None
         self._lemma_table: Any = None
         self._span_tokenizer: SpanTokenizer | None = None
@@ -170,11 +191,11 @@ class TextProcessor:
                 if lower in _KEEP_PUNCT:
                     out.append(lower)
                 continue
-            if lower in _SCOPE_BREAKERS:
+            if lower in self.scope_breakers:
                 scope = 0
                 out.append(lower)
                 continue
-            if lower in _NEGATION_CUES:
+            if lower in self.negation_cues:
                 out.append("not")
                 scope = self.settings.negation_window
                 continue
@@ -204,9 +225,9 @@ class TextProcessor:
         boundary = 1 if orth in _SENTENCE_FINAL else 2 if "\n" in orth else 0
         if lexeme.is_punct:
             kind, value = (_KEEP_AND_RESET, lower) if lower in _KEEP_PUNCT else (_RESET, "")
-        elif lower in _SCOPE_BREAKERS:
+        elif lower in self.scope_breakers:
             kind, value = _KEEP_AND_RESET, lower
-        elif lower in _NEGATION_CUES:
+        elif lower in self.negation_cues:
             kind, value = _NEGATE, "not"
         else:
             kind, value = _WORD, "<num>" if _NUMBER.match(lower) else self._lemma(lower)
@@ -399,7 +420,7 @@ class TextProcessor:
             ):
                 continue  # a redaction placeholder such as [PHONE]
             lemma = self._lemma(token.lower_)
-            if len(lemma) > 1 and lemma.isalpha() and lemma not in _NEGATION_CUES:
+            if len(lemma) > 1 and lemma.isalpha() and lemma not in self.negation_cues:
                 out.append(lemma)
         return out
 
