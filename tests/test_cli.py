@@ -208,6 +208,19 @@ def test_alert_exit_code_and_file(tmp_path):
     assert set(rollups) == {"stage", "facing", "location"}
 
 
+def test_train_in_another_language(tmp_path):
+    german = ["--data", str(DATA / "german_labels.jsonl")]
+    trained = run_cli("train", *german, "--language", "de", "--out", str(tmp_path / "m"))
+    assert trained.returncode == 0, trained.stderr
+    assert "(language: de)" in trained.stdout and "Warning" not in trained.stderr  # no word on unused touchpoints
+    assert "- Language: de" in (tmp_path / "m" / "model_card.md").read_text()
+    refused = run_cli("train", *german, "--out", str(tmp_path / "en"))
+    assert refused.returncode != 0 and "--language de" in refused.stderr and "Traceback" not in refused.stderr
+    assert not (tmp_path / "en").exists()
+    unknown = run_cli("train", *german, "--language", "xx", "--out", str(tmp_path / "xx"))
+    assert unknown.returncode == 2 and "'xx' is not one of 'en', 'de'" in unknown.stderr
+
+
 def test_train_evaluate_and_classify_with_a_custom_taxonomy(tmp_path):
     """Anyone's labels: a 3-touchpoint taxonomy, labels in a 'tags' column, moods in another."""
     gym = ["--data", str(DATA / "gym_labels.csv"), "--text-col", "comment", "--labels-col", "tags",

@@ -18,7 +18,7 @@ from touchtext.cli import EXIT_KEPT_CURRENT, EXIT_LOCKED, EXIT_USER_ERROR, main
 from touchtext.model import save_model
 from touchtext.registry import ModelRegistry
 from touchtext.retraining import Gate, check_labels, compare, drift, drift_profile, retrain
-from touchtext.training import cleaned_texts, train
+from touchtext.training import cleaned_texts, load_labeled, train
 
 PET_GROOMING = (DATA / "drift_pet_grooming.txt").read_text("utf-8").splitlines()
 
@@ -204,6 +204,17 @@ def test_retrain_api_reports_events_and_result(corpus, small_model_dir, tmp_path
     assert seen == ["started", "validated", "trained", "evaluated", "kept_current"]
     assert not result.promoted and result.current == result.baseline == "v0001"
     assert result.comparison.macro_change < -0.1
+
+
+def test_retraining_keeps_the_current_model_language(tmp_path):
+    """A registry serving a German model retrains a German candidate (English would refuse the texts)."""
+    german = DATA / "german_labels.jsonl"
+    seed = train(load_labeled(german), language="de")
+    registry = _registry(tmp_path / "models", save_model(seed.model, seed.card, tmp_path / "seed"))
+    result = retrain(german, registry=registry, force=True)
+    assert result.comparison is not None and result.comparison.macro_change == pytest.approx(0.0)
+    model, card = registry.load(result.current)
+    assert model.processor.settings.lang == "de" and card["settings"]["language"]["lang"] == "de"
 
 
 def test_unchanged_data_is_not_retrained(labeled_corpus, small_model_dir, tmp_path, capsys):

@@ -25,6 +25,7 @@ import click
 
 from . import __version__
 from .errors import TouchtextError
+from .language import MODEL_LANGUAGES
 
 if TYPE_CHECKING:
     from .cleaning import CleaningSettings
@@ -486,12 +487,15 @@ def _label_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--out", "out_dir", required=True, type=_path_in, help="Folder to write the model and its card.")
 @click.option("--taxonomy", "taxonomy_file", type=_path_in, help="Taxonomy TOML (default: the shipped one).")
 @click.option("--name", default="touchtext-model", show_default=True, help="Model name recorded in its card.")
+@click.option("--language", default="en", show_default=True, type=click.Choice(MODEL_LANGUAGES),
+              help="Language of the texts (ISO 639-1); texts in others are later skipped as unsupported.")  # fmt: skip
 @_label_options
 def train_command(
     data_paths: tuple[Path, ...],
     out_dir: Path,
     taxonomy_file: Path | None,
     name: str,
+    language: str,
     text_col: str,
     labels_col: str,
     sentiment_col: str | None,
@@ -512,6 +516,7 @@ def train_command(
         sentiment_column=sentiment_col,
         taxonomy=load_taxonomy(taxonomy_file),
         name=name,
+        language=language,
     )
     click.echo(render_training_report(result.card))
     click.echo(f"\nSaved model and its card (model_card.json, model_card.md) to {out_dir}")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
@@ -587,7 +588,11 @@ class TouchpointModel(BaseEstimator):
         self.thresholds_ = _tune_thresholds(Y, calibrated)
         self.thresholds_[seen == 0] = 1.01  # never predict a touchpoint the data never showed
         self.thresholds_[seen == len(Y)] = 0.0  # in every training item: always predicted
-        self.touchpoint_clf_ = classifier().fit(X, Y)
+        with warnings.catch_warnings():
+            # A touchpoint absent from the data gets a constant classifier, and the threshold
+            # above already keeps it from being predicted: scikit-learn's warning about it is noise.
+            warnings.filterwarnings("ignore", r"Label not \d+ is present in all training examples", UserWarning)
+            self.touchpoint_clf_ = classifier().fit(X, Y)
         cv_predicted = _cross_validated_labels(Y, calibrated, folds)
         cv_predicted[:, ~trainable] = 0
         self.cv_report_: dict[str, Any] = {
@@ -971,6 +976,7 @@ def card_markdown(card: Mapping[str, Any]) -> str:
         f"sha256 {str(card.get('model_sha256', '?'))[:16]}...)"
     )
     lines.append(f"- Training time: {card.get('training_seconds', '?')} s")
+    lines.append(f"- Language: {card.get('settings', {}).get('language', {}).get('lang', '?')}")
     metrics = card.get("metrics", {})
     if metrics:
         lines += ["", "## Held-out metrics", ""]

@@ -376,8 +376,10 @@ def render_metrics(metrics: dict[str, Any], title: str) -> str:
 def render_training_report(card: dict[str, Any]) -> str:
     """What `touchtext train` prints: data, time, cross-validated and held-out metrics."""
     data = card["data"]
+    language = card.get("settings", {}).get("language", {}).get("lang", "?")
     lines = [
-        f"Trained on {data['n_train']} items in {card['training_seconds']} s; held-out test: {data['n_test']} items.",
+        f"Trained on {data['n_train']} items (language: {language}) in {card['training_seconds']} s; "
+        f"held-out test: {data['n_test']} items.",
         "",
     ]
     cv = card.get("cross_validation") or {}

@@ -337,7 +337,7 @@ def retrain(
             return RetrainResult(False, baseline, baseline, None, problems, 0.0)
         current_model, _ = reg.load(baseline)
         started = time.perf_counter()
-        candidate = train(labeled, taxonomy=taxonomy)
+        candidate = train(labeled, taxonomy=taxonomy, language=current_model.processor.settings.lang)
         seconds = time.perf_counter() - started
         emit(
             "trained",

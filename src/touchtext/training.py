@@ -25,9 +25,11 @@ from joblib import Parallel, delayed
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from . import schema
+from ._langid import LANGUAGE_NAMES, UNDETERMINED, detect_languages
 from .cleaning import CleaningSettings, clean, row_sources
 from .errors import InputError, LabelError, LabelWarning
 from .io import read_table
+from .language import MODEL_LANGUAGES, LanguageSettings
 from .model import Mention, ModelSettings, TouchpointModel, library_versions, load_model, save_model, settings_dict
 from .taxonomy import Taxonomy, load_taxonomy
 
@@ -346,6 +348,26 @@ def _check_label_support(train_rows: pd.DataFrame, taxonomy: Taxonomy) -> Counte
     return counts
 
 
+def _check_text_language(texts: Sequence[str], language: str) -> None:
+    """Refuse to train a model for one language on texts mostly in another: `classify` would skip
+    every text in that other language as unsupported_language."""
+    told = [found for found in detect_languages(texts) if found != UNDETERMINED]
+    if not told:
+        return
+    [(most, n)] = Counter(told).most_common(1)
+    if most == language or n <= len(told) / 2:
+        return
+    fix = (
+        f"train with language={most!r} (touchtext train --language {most})"
+        if most in MODEL_LANGUAGES
+        else f"translate them to one of {', '.join(MODEL_LANGUAGES)} first"
+    )
+    raise LabelError(
+        f"{n} of the {len(told)} training texts whose language could be told are in {LANGUAGE_NAMES[most]} "
+        f"({most}), but the model is for {LANGUAGE_NAMES[language]} ({language}); {fix}."
+    )
+
+
 def _where(row: Any) -> str:
     file, line = getattr(row, "label_file", None), getattr(row, "label_row", None)
     return f"{file} row {line}" if file is not None else f"id {row.id}"
@@ -465,8 +487,13 @@ def train(
     taxonomy: Taxonomy | None = None,
     settings: ModelSettings | None = None,
     name: str = "touchtext-default",
+    language: str = "en",
 ) -> TrainResult:
     """Fit a model on the `train` rows of `labeled` and score it on the held-out `test` rows.
+
+    `language` (ISO 639-1, one of `MODEL_LANGUAGES`) is the language the texts are in: it picks
+    spaCy's tokenizer, the lemma table and the negation words, and texts detected in another
+    language are later skipped as `unsupported_language`. Training refuses texts mostly in another.
 
     Example:
         >>> result = train(load_labeled("data/labeled"))
@@ -474,6 +501,7 @@ def train(
         0.7
     """
     taxonomy = taxonomy or load_taxonomy()
+    language_settings = LanguageSettings(lang=language)  # an unsupported language fails here, before any work
     train_rows = labeled[labeled["split"] == "train"]
     test_rows = labeled[labeled["split"] == "test"]
     if len(train_rows) < 10:
@@ -482,8 +510,10 @@ def train(
     started = time.perf_counter()
     known = train_rows["touchpoints_known"] if "touchpoints_known" in train_rows else pd.Series(True, train_rows.index)
     item_sentiments = train_rows["item_sentiment"].tolist() if "item_sentiment" in train_rows else None
-    model = TouchpointModel(touchpoint_ids=taxonomy.ids, settings=settings).fit(
-        cleaned_texts(train_rows, n_jobs=(settings or ModelSettings()).n_jobs),
+    texts = cleaned_texts(train_rows, n_jobs=(settings or ModelSettings()).n_jobs)
+    _check_text_language(texts, language)
+    model = TouchpointModel(touchpoint_ids=taxonomy.ids, settings=settings, language=language_settings).fit(
+        texts,
         [labels if ok else None for labels, ok in zip(train_rows["labels"], known, strict=True)],
         item_sentiments,
     )
@@ -560,9 +590,11 @@ def train_file(
     sentiment_column: str | None = None,
     taxonomy: Taxonomy | None = None,
     name: str = "touchtext-model",
+    language: str = "en",
 ) -> TrainResult:
     """Load and validate labeled file(s), train on the train split, evaluate on the test split,
-    and save the model with its card into `out_dir` (what `touchtext train` does).
+    and save the model with its card into `out_dir` (what `touchtext train` does). `language`
+    is the texts' language (see `train`).
 
     Example:
         >>> train_file("labels.csv", "models/mine", labels_column="tags")  # doctest: +SKIP
@@ -572,7 +604,7 @@ def train_file(
         path, text_column=text_column, labels_column=labels_column, sentiment_column=sentiment_column,
         taxonomy=taxonomy,
     )  # fmt: skip
-    result = train(labeled, taxonomy=taxonomy, name=name)
+    result = train(labeled, taxonomy=taxonomy, name=name, language=language)
     save_model(result.model, result.card, out_dir)
     return result
 
