@@ -221,6 +221,15 @@ def test_train_in_another_language(tmp_path):
     assert unknown.returncode == 2 and "'xx' is not one of 'en', 'de'" in unknown.stderr
 
 
+def test_check_labels_in_another_language():
+    german = ["--data", str(DATA / "german_labels.jsonl")]
+    checked = run_cli("check-labels", *german, "--language", "de")
+    assert checked.returncode == 0, checked.stderr
+    assert "Format: 0 error(s)" in checked.stdout and "Likely mislabeled" in checked.stdout
+    refused = run_cli("check-labels", *german)
+    assert refused.returncode != 0 and "--language de" in refused.stderr
+
+
 def test_train_evaluate_and_classify_with_a_custom_taxonomy(tmp_path):
     """Anyone's labels: a 3-touchpoint taxonomy, labels in a 'tags' column, moods in another."""
     gym = ["--data", str(DATA / "gym_labels.csv"), "--text-col", "comment", "--labels-col", "tags",

@@ -481,14 +481,19 @@ def _label_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
+_language_option = click.option(
+    "--language", default="en", show_default=True, type=click.Choice(MODEL_LANGUAGES),
+    help="Language of the texts (ISO 639-1); texts in others are later skipped as unsupported.",
+)  # fmt: skip
+
+
 @cli.command("train")
 @click.option("--data", "data_paths", required=True, multiple=True, type=_path_in,
               help="Labeled file or folder of files (repeatable).")  # fmt: skip
 @click.option("--out", "out_dir", required=True, type=_path_in, help="Folder to write the model and its card.")
 @click.option("--taxonomy", "taxonomy_file", type=_path_in, help="Taxonomy TOML (default: the shipped one).")
 @click.option("--name", default="touchtext-model", show_default=True, help="Model name recorded in its card.")
-@click.option("--language", default="en", show_default=True, type=click.Choice(MODEL_LANGUAGES),
-              help="Language of the texts (ISO 639-1); texts in others are later skipped as unsupported.")  # fmt: skip
+@_language_option
 @_label_options
 def train_command(
     data_paths: tuple[Path, ...],
@@ -530,6 +535,7 @@ def train_command(
 @click.option("--min-confidence", default=0.95, show_default=True,
               help="How sure the out-of-fold model must be to call a label wrong.")  # fmt: skip
 @click.option("--top", default=20, show_default=True, help="Likely mislabeled items to print.")
+@_language_option
 @_label_options
 def check_labels_command(
     data_paths: tuple[Path, ...],
@@ -537,6 +543,7 @@ def check_labels_command(
     out_file: Path | None,
     min_confidence: float,
     top: int,
+    language: str,
     text_col: str,
     labels_col: str,
     sentiment_col: str | None,
@@ -559,6 +566,7 @@ def check_labels_command(
         sentiment_column=sentiment_col,
         taxonomy=load_taxonomy(taxonomy_file),
         min_confidence=min_confidence,
+        language=language,
     )
     click.echo(render_label_check(problems, issues, top=top))
     if out_file is not None:

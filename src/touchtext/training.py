@@ -618,6 +618,7 @@ def find_label_errors(
     taxonomy: Taxonomy | None = None,
     settings: ModelSettings | None = None,
     min_confidence: float = 0.95,
+    language: str = "en",
 ) -> pd.DataFrame:
     """Items whose labels are likely wrong: the model, trained on every *other* fold, confidently
     disagrees with them (out-of-fold calibrated probability of a touchpoint >= `min_confidence`
@@ -633,9 +634,12 @@ def find_label_errors(
     """
     taxonomy = taxonomy or load_taxonomy()
     known = labeled[labeled["touchpoints_known"]] if "touchpoints_known" in labeled.columns else labeled
+    language_settings = LanguageSettings(lang=language)
     _check_label_support(known, taxonomy)
-    model = TouchpointModel(touchpoint_ids=taxonomy.ids, settings=settings).fit(
-        cleaned_texts(known), known["labels"].tolist()
+    texts = cleaned_texts(known)
+    _check_text_language(texts, language)
+    model = TouchpointModel(touchpoint_ids=taxonomy.ids, settings=settings, language=language_settings).fit(
+        texts, known["labels"].tolist()
     )
     proba = model.oof_proba_
     rows = []
@@ -676,13 +680,14 @@ def check_labels_file(
     sentiment_column: str | None = None,
     taxonomy: Taxonomy | None = None,
     min_confidence: float = 0.95,
+    language: str = "en",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What `touchtext check-labels` reports: format problems (`label_problems`) and, when there
-    are no errors, likely mislabeled items (`find_label_errors`)."""
+    are no errors, likely mislabeled items (`find_label_errors`, with a model for `language`)."""
     labeled, problems = load_checked(
         path, text_column=text_column, labels_column=labels_column, sentiment_column=sentiment_column,
         taxonomy=taxonomy,
     )  # fmt: skip
     if labeled is None:
         return problems, pd.DataFrame(columns=list(LABEL_ISSUE_COLUMNS))
-    return problems, find_label_errors(labeled, taxonomy=taxonomy, min_confidence=min_confidence)
+    return problems, find_label_errors(labeled, taxonomy=taxonomy, min_confidence=min_confidence, language=language)
