@@ -428,7 +428,7 @@ def _reference_counts(table, items):
     pairs = pairs[pairs["touchpoint_a"] < pairs["touchpoint_b"]]
     texts = table["evidence"].tolist()
     keep = [isinstance(t, str) and t.strip() != "" for t in texts]
-    lemmas = phrase_lemmas(None)
+    lemmas = phrase_lemmas()
     grams: Counter = Counter()
     once, repeated = [], Counter(t for t, k in zip(texts, keep, strict=True) if k)
     for text, n in repeated.items():  # texts seen more than once first, then the others

@@ -91,12 +91,7 @@ class PhraseLemmas:
 
 
 @functools.lru_cache(maxsize=4)
-def phrase_lemmas(settings: LanguageSettings | None = None) -> PhraseLemmas:
-    """A shared `PhraseLemmas` per language setting: building the spaCy pipeline and loading the
-    lemma table takes seconds, too long to repeat for every chunk of a streamed export."""
-    return PhraseLemmas(TextProcessor(settings))
-
-
-def lemmatizer(processor: TextProcessor | None) -> PhraseLemmas:
-    """`PhraseLemmas` over `processor`, or the shared one of the default settings."""
-    return phrase_lemmas(None) if processor is None else PhraseLemmas(processor)
+def phrase_lemmas(language: str = "en") -> PhraseLemmas:
+    """A shared `PhraseLemmas` per language: building the spaCy pipeline and loading the lemma
+    table takes seconds, too long to repeat for every chunk of a streamed export."""
+    return PhraseLemmas(TextProcessor(LanguageSettings(lang=language)))

@@ -309,7 +309,7 @@ def _chunk_output(plan: _StreamPlan, chunk: _Chunk) -> _ChunkOutput:
         spec = plan.counts
         counts = SummaryCounts.from_classified(
             classified, taxonomy=spec.taxonomy, date_column=spec.date_column, score_column=spec.score_column,
-            segments=spec.segments, mention_table=table, detect=False,
+            segments=spec.segments, language=plan.model.processor.settings.lang, mention_table=table, detect=False,
         )  # fmt: skip
     return _ChunkOutput(
         index=chunk.index, rows=len(classified), columns=tuple(str(c) for c in classified.columns), csv=csv,

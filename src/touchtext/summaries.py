@@ -25,11 +25,11 @@ import pandas as pd
 from scipy.stats import binomtest
 
 from . import schema
-from ._phrases import lemmatizer
+from ._phrases import phrase_lemmas
 from .drivers import DRIVER_COLUMNS, DriverCounts, detect_score_column, driver_counts
 from .errors import InputError
 from .io import find_column
-from .language import TextProcessor
+from .language import MODEL_LANGUAGES
 from .taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
@@ -152,6 +152,19 @@ def _two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
 
 def _words(text: str) -> set[str]:
     return set(re.findall(r"\w+", text.lower()))
+
+
+def _texts_language(classified: pd.DataFrame, analysed: np.ndarray) -> str:
+    """The language the analysed rows are written in (the model's): the most common one detected
+    among them that a model can be trained in, else English. Rows in other languages are never
+    analysed, and short texts are detected as undetermined ("und")."""
+    if schema.LANGUAGE not in classified.columns:
+        return "en"
+    detected = classified[schema.LANGUAGE].to_numpy(dtype=object)[analysed]
+    for language in pd.Series(detected).value_counts().index:
+        if language in MODEL_LANGUAGES:
+            return str(language)
+    return "en"
 
 
 def _positions(ids: pd.Series, wanted: pd.Series) -> np.ndarray:
@@ -346,15 +359,16 @@ class SummaryCounts:
         date_column: str | None = None,
         score_column: str | None = None,
         segments: tuple[str, ...] = (),
-        processor: TextProcessor | None = None,
+        language: str | None = None,
         mention_table: pd.DataFrame | None = None,
         detect: bool = True,
     ) -> SummaryCounts:
         """Count one chunk (or all) of classified rows. The date and score columns are detected
         when not given (with `detect` off, None means none: chunks of one input are counted with
-        the columns decided on its first chunk); segment columns must exist. Pass
-        `mention_table` (`mentions(classified)`) when it is already at hand, so the MENTIONS
-        JSON is decoded once.
+        the columns decided on its first chunk); segment columns must exist. Phrases are
+        lemmatized in `language`, the model's (by default the analysed rows' most common
+        detected language). Pass `mention_table` (`mentions(classified)`) when it is already at
+        hand, so the MENTIONS JSON is decoded once.
 
         Example:
             >>> total = SummaryCounts.from_classified(part1) + SummaryCounts.from_classified(part2)  # doctest: +SKIP
@@ -400,7 +414,7 @@ class SummaryCounts:
         counts.sentiment = _count_combinations([touchpoint, sentiment])
         counts._count_days(classified, columns, analysed)
         counts._count_pairs(columns)
-        counts._count_evidence(table, columns, processor)
+        counts._count_evidence(table, columns, language or _texts_language(classified, analysed))
         counts._count_segments(classified, columns, analysed)
         if counts.score_column is not None:
             counts.driver_counts = driver_counts(classified, counts.score_column, taxonomy.ids, table)
@@ -439,7 +453,7 @@ class SummaryCounts:
         pair = [_Factorized(touchpoint[left[ordered]], labels), _Factorized(touchpoint[right[ordered]], labels)]
         self.negative_pairs = _count_combinations(pair)
 
-    def _count_evidence(self, table: pd.DataFrame, columns: _MentionColumns, processor: TextProcessor | None) -> None:
+    def _count_evidence(self, table: pd.DataFrame, columns: _MentionColumns, language: str) -> None:
         """Phrase counts and quote candidates, from the mentions that have an evidence sentence.
 
         A sentence often is the evidence of several mentions (of one item, or repeated across
@@ -452,7 +466,7 @@ class SummaryCounts:
             return
         # The distinct sentences, in order of first sight, and each mention's index among them.
         sentence_of = (np.cumsum(has_text) - 1)[evidence.codes[with_text]]
-        lemmas = lemmatizer(processor)
+        lemmas = phrase_lemmas(language)
         grams = _GramCodes.of([lemmas.lemmas(text) for text in evidence.labels[has_text].tolist()])
         sentences = np.arange(len(grams.lengths))
         self.grams = grams.counter(sentences, np.bincount(sentence_of, minlength=len(sentences)))
