@@ -136,6 +136,8 @@ def test_lemma_tables_that_list_lemmas_give_the_first():
     [
         ("de", "Das Essen war nicht warm, aber lecker", "der essen sein not not_warm aber lecker"),
         ("de", "Keine Antwort und kein Rückruf", "not not_antwort und not not_rückruf"),
+        ("de", "Da war nix los, keinerlei Hilfe", "da sein not not_los not not_hilfe"),
+        ("fr", "La nourriture était nulle", "le nourriture être nulle"),  # "nulle" is "rubbish" here
         ("fr", "Le personnel n'était pas aimable", "le personnel not not_être not not_aimable"),
         ("es", "No hay nadie en recepción, pero el desayuno bien", "not not_haber not not_en not_recepción pero el desayunar bien"),
         ("it", "Non c'era nessuno", "not not_c' not_essere not"),
@@ -157,6 +159,11 @@ def test_english_negation_words_are_words_in_other_languages():
 def test_a_language_without_negation_rules_is_refused():
     with pytest.raises(ModelError, match=r"'pl'.*en, de, fr, es, it, nl, pt"):
         LanguageSettings(lang="pl")
+    unpickled = object.__new__(LanguageSettings)  # as pickle restores it: no __post_init__
+    object.__setattr__(unpickled, "lang", "sv")
+    object.__setattr__(unpickled, "negation_window", 3)
+    with pytest.raises(ModelError, match="'sv'"):
+        TextProcessor(unpickled)
 
 
 def test_processor_pickles_without_the_pipeline(proc):

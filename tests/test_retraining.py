@@ -217,6 +217,20 @@ def test_retraining_keeps_the_current_model_language(tmp_path):
     assert model.processor.settings.lang == "de" and card["settings"]["language"]["lang"] == "de"
 
 
+def test_retrain_switches_an_english_registry_to_german(tmp_path, capsys):
+    """An empty registry starts from the shipped English model; `--language de` trains a German
+    candidate, which beats the English model on German held-out texts. Without it the texts are refused."""
+    registry = str(tmp_path / "models")
+    german = ["retrain", "--data", str(DATA / "german_labels.jsonl"), "--registry", registry]
+    assert main([*german, "--log-format", "json"]) == EXIT_USER_ERROR
+    assert "--language de" in capsys.readouterr().out
+    assert main([*german, "--language", "DE", "--log-format", "json"]) == 0
+    events = _events(capsys.readouterr().out)
+    assert [e["language"] for e in events if e["event"] == "trained"] == ["de"]
+    model, _ = ModelRegistry(tmp_path / "models").load(events[-1]["version"])
+    assert model.processor.settings.lang == "de"
+
+
 def test_unchanged_data_is_not_retrained(labeled_corpus, small_model_dir, tmp_path, capsys):
     """The small session model's exact training data: a nightly job with no new labels does nothing."""
     registry = _registry(tmp_path / "models", small_model_dir)

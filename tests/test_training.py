@@ -229,7 +229,9 @@ def test_summaries_of_german_rows_have_german_phrases(german_labels, german_mode
 
 
 def test_training_on_texts_in_another_language_is_refused(german_labels):
-    with pytest.raises(LabelError, match=r"54 of the 54 .* German \(de\).*--language de"):
+    with pytest.raises(
+        LabelError, match=r"54 of the 54 labeled texts .* German \(de\).*--language de \(language='de' in Python\)"
+    ):
         train(german_labels)
 
 

@@ -482,7 +482,7 @@ def _label_options(command: Callable[..., None]) -> Callable[..., None]:
 
 
 _language_option = click.option(
-    "--language", default="en", show_default=True, type=click.Choice(MODEL_LANGUAGES),
+    "--language", default="en", show_default=True, type=click.Choice(MODEL_LANGUAGES, case_sensitive=False),
     help="Language of the texts (ISO 639-1); texts in others are later skipped as unsupported.",
 )  # fmt: skip
 
@@ -884,6 +884,8 @@ def models_rollback_command(registry_dir: Path, lock_timeout: float) -> None:
     help="Touchpoints with fewer held-out items are shown but not gated.",
 )
 @click.option("--force", is_flag=True, help="Retrain even if the data is what the current version was trained on.")
+@click.option("--language", type=click.Choice(MODEL_LANGUAGES, case_sensitive=False),
+              help="Language of the texts (default: the current model's); another one switches it.")  # fmt: skip
 @_registry_option
 @_lock_timeout_option
 @_log_format_option
@@ -896,6 +898,7 @@ def retrain_command(
     max_label_drop: float,
     min_label_support: int,
     force: bool,
+    language: str | None,
     registry_dir: Path,
     lock_timeout: float,
     log_format: str,
@@ -929,6 +932,7 @@ def retrain_command(
             lock_timeout=lock_timeout,
             force=force,
             on_event=log,
+            language=language,
         )
     if not result.promoted:
         raise click.exceptions.Exit(EXIT_KEPT_CURRENT)

@@ -44,20 +44,24 @@ _NEGATION: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "de": (
         frozenset({
             "nicht", "nichts", "kein", "keine", "keinen", "keinem", "keiner", "keines", "nie", "niemals", "niemand",
-            "nirgends", "ohne", "weder", "kaum",
+            "nirgends", "nirgendwo", "ohne", "weder", "kaum", "nix", "keinerlei",
         }),
         frozenset({"aber", "jedoch", "doch", "sondern", "obwohl", "trotzdem", "außer", "und", "also"}),
     ),
     "fr": (
-        frozenset({"ne", "n'", "n’", "pas", "jamais", "rien", "aucun", "aucune", "sans", "ni", "guère", "nulle"}),
+        # "pas" is also a noun ("à deux pas de la gare"), but informal French drops the "ne".
+        frozenset({"ne", "n'", "n’", "pas", "jamais", "rien", "aucun", "aucune", "sans", "ni", "guère"}),
         frozenset({"mais", "cependant", "pourtant", "toutefois", "sauf", "et", "donc"}),
     ),
     "es": (
         frozenset({"no", "nunca", "jamás", "sin", "nada", "nadie", "ningún", "ninguna", "ninguno", "ni", "tampoco"}),
-        frozenset({"pero", "sino", "aunque", "embargo", "excepto", "salvo", "y", "así"}),
+        frozenset({"pero", "sino", "aunque", "embargo", "excepto", "salvo", "y", "así"}),  # "sin embargo": "however"
     ),
     "it": (
-        frozenset({"non", "mai", "senza", "niente", "nulla", "nessuno", "nessuna", "nessun", "né", "neanche"}),
+        frozenset({
+            "non", "mai", "senza", "niente", "nulla", "nessuno", "nessuna", "nessun", "né", "neanche", "nemmeno",
+            "neppure", "mica",
+        }),
         frozenset({"ma", "però", "tuttavia", "eppure", "sebbene", "tranne", "e", "quindi"}),
     ),
     "nl": (
@@ -65,7 +69,7 @@ _NEGATION: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset({"maar", "echter", "toch", "hoewel", "behalve", "en", "dus"}),
     ),
     "pt": (
-        frozenset({"não", "nao", "nunca", "jamais", "sem", "nada", "ninguém", "nenhum", "nenhuma", "nem"}),
+        frozenset({"não", "nao", "nunca", "jamais", "sem", "nada", "ninguém", "ninguem", "nenhum", "nenhuma", "nem"}),
         frozenset({"mas", "porém", "contudo", "embora", "exceto", "e", "então"}),
     ),
 }  # fmt: skip
@@ -77,6 +81,18 @@ _SENTENCE_FINAL = frozenset(Sentencizer.default_punct_chars)
 _NUMBER = re.compile(r"^[\d.,:/$€£%#-]*\d[\d.,:/$€£%#-]*$")
 
 
+def _negation_rules(lang: str) -> tuple[frozenset[str], frozenset[str]]:
+    """`_NEGATION` of a language; other languages are refused (also in settings unpickled from a
+    model file, which skip `LanguageSettings`'s check)."""
+    try:
+        return _NEGATION[lang]
+    except KeyError:
+        raise ModelError(
+            f"touchtext cannot build a model for language {lang!r}; it supports "
+            f"{', '.join(MODEL_LANGUAGES)} (ISO 639-1 codes). Translate the texts to one of them first."
+        ) from None
+
+
 @dataclass(frozen=True)
 class LanguageSettings:
     """How text is turned into tokens; stored with a model so it is rebuilt identically."""
@@ -85,11 +101,7 @@ class LanguageSettings:
     negation_window: int = 3
 
     def __post_init__(self) -> None:
-        if self.lang not in _NEGATION:
-            raise ModelError(
-                f"touchtext cannot build a model for language {self.lang!r}; it supports "
-                f"{', '.join(MODEL_LANGUAGES)} (ISO 639-1 codes). Translate the texts to one of them first."
-            )
+        _negation_rules(self.lang)
 
 
 @dataclass(frozen=True)
@@ -148,7 +160,7 @@ class TextProcessor:
     def __init__(self, settings: LanguageSettings | None = None) -> None:
         self.settings = settings or LanguageSettings()
         # The language's negation cues and the words that end their scope (see `_NEGATION`).
-        self.negation_cues, self.scope_breakers = _NEGATION[self.settings.lang]
+        self.negation_cues, self.scope_breakers = _negation_rules(self.settings.lang)
         self._nlp: Language | None = None
         self._lemma_table: Any = None
         self._span_tokenizer: SpanTokenizer | None = None

@@ -279,6 +279,7 @@ def retrain(
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     force: bool = False,
     on_event: EventSink | None = None,
+    language: str | None = None,
 ) -> RetrainResult:
     """Validate labels, train a candidate, and promote it only if it passes the gate.
 
@@ -286,6 +287,7 @@ def retrain(
     registry first gets the shipped default model as v0001, so the first candidate
     is compared with what was in use and a rollback can return to it. When the labeled data
     is exactly what the current version was trained on, nothing is trained unless `force`.
+    The candidate is trained for `language` (see `train`), by default the current model's.
     Raises LabelError (naming rows) when the labels have errors, RegistryLockedError when
     another job holds the registry for longer than `lock_timeout` seconds.
 
@@ -337,12 +339,14 @@ def retrain(
             return RetrainResult(False, baseline, baseline, None, problems, 0.0)
         current_model, _ = reg.load(baseline)
         started = time.perf_counter()
-        candidate = train(labeled, taxonomy=taxonomy, language=current_model.processor.settings.lang)
+        candidate_language = language or current_model.processor.settings.lang
+        candidate = train(labeled, taxonomy=taxonomy, language=candidate_language)
         seconds = time.perf_counter() - started
         emit(
             "trained",
             {
                 "seconds": round(seconds, 2),
+                "language": candidate_language,
                 "n_train": int((labeled["split"] == "train").sum()),
                 "data_sha256": candidate.card["data"]["sha256"],
             },

@@ -358,12 +358,12 @@ def _check_text_language(texts: Sequence[str], language: str) -> None:
     if most == language or n <= len(told) / 2:
         return
     fix = (
-        f"train with language={most!r} (touchtext train --language {most})"
+        f"rerun with --language {most} (language={most!r} in Python)"
         if most in MODEL_LANGUAGES
         else f"translate them to one of {', '.join(MODEL_LANGUAGES)} first"
     )
     raise LabelError(
-        f"{n} of the {len(told)} training texts whose language could be told are in {LANGUAGE_NAMES[most]} "
+        f"{n} of the {len(told)} labeled texts whose language could be told are in {LANGUAGE_NAMES[most]} "
         f"({most}), but the model is for {LANGUAGE_NAMES[language]} ({language}); {fix}."
     )
 
