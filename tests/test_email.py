@@ -75,6 +75,26 @@ def test_email_noise_is_removed(raw, expected, notes):
     assert clean_one(cleaned.text, "ticket").text == cleaned.text  # idempotent
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Betreff: Rechnung falsch\n\nSehr geehrte Damen und Herren,\n\ndie Rechnung ist doppelt so hoch.\n\n"
+         "Mit freundlichen Grüßen\nSabine Krämer", "Rechnung falsch.\ndie Rechnung ist doppelt so hoch."),
+        ("Hallo,\nmein Paket fehlt.\n\nViele Grüße\nTobias", "mein Paket fehlt."),
+        ("Objet : Colis abîmé\nBonjour,\nle colis est arrivé abîmé.\nCordialement,\nMarie Dupont",
+         "Colis abîmé.\nle colis est arrivé abîmé."),  # French sets a space before the colon
+        ("Hola,\nno me han devuelto el dinero.\nUn saludo\nJavier", "no me han devuelto el dinero."),
+        ("Buongiorno,\nla fattura è sbagliata.\nCordiali saluti\nGiulia Rossi", "la fattura è sbagliata."),
+        ("Beste,\nde bezorging is te laat.\nMet vriendelijke groet,\nJan de Vries", "de bezorging is te laat."),
+        ("Olá,\na entrega atrasou.\nAtenciosamente,\nAna Souza", "a entrega atrasou."),
+    ],
+)  # fmt: skip
+def test_greetings_subjects_and_sign_offs_of_the_model_languages_are_removed(raw, expected):
+    """Texts of models in German, French, Spanish, Italian, Dutch or Portuguese: the sign-off
+    and the name under it go, as in English."""
+    assert clean_one(raw, "ticket").text == expected
+
+
 def test_helpdesk_boilerplate_leaves_nothing():
     cleaned = clean_one(HELPDESK, "ticket")
     assert cleaned.status == "empty"

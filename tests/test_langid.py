@@ -149,3 +149,14 @@ def test_placeholders_without_an_at_sign_are_found_without_the_email_branch(text
 def test_batch_detection_takes_any_iterable():
     assert _langid.detect_languages(iter([])) == []
     assert _langid.detect_languages(t for t in ["the room was nice and the staff", "😀"]) == ["en", "und"]
+
+
+def test_a_short_text_in_a_model_language_leans_to_it_where_detection_says_english():
+    """'Die Pizza war nicht warm' shares most words with English and is detected as such; a
+    German model still takes it (pipeline._take_model_language), an English text it does not."""
+    assert _langid.detect_language("Die Pizza war nicht warm") == "en"
+    assert _langid.leans_to("Die Pizza war nicht warm", "de")
+    assert _langid.leans_to("Le service était lent", "fr")
+    assert not _langid.leans_to("The parking was a nightmare and nobody answered the phone", "de")
+    assert not _langid.leans_to("Die Pizza war nicht warm", "fr")
+    assert not _langid.leans_to(None, "de")

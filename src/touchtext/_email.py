@@ -56,7 +56,13 @@ _SIGNATURE_DELIMITER = re.compile(r"^-- ?$", re.MULTILINE)
 _SIGN_OFF = re.compile(
     r"^[ \t]*(?:(?:kind|best|warm|warmest|many|with)?[ \t]*(?:regards|wishes|thanks|thank you|cheers|sincerely|"
     r"best|respectfully|yours(?: truly| sincerely| faithfully)?|br|thx|ta|mfg|cordialement|saludos|groeten)"
-    r"(?:[ \t]+(?:again|in advance|so much))?)[ \t]*[,.!]*[ \t]*$",
+    r"(?:[ \t]+(?:again|in advance|so much))?"
+    # the sign-offs of the other languages a model can be trained in (de, fr, es, it, nl, pt)
+    r"|(?:mit )?(?:freundlichen|besten|herzlichen|lieben|vielen) gr(?:ü|ue|u)(?:ß|ss)en|(?:viele|beste|liebe|herzliche|"
+    r"freundliche) gr(?:ü|ue|u)(?:ß|ss)e|gru(?:ß|ss)|lg|vg|bien (?:à vous|cordialement)|salutations(?: distinguées)?|"
+    r"(?:un )?saludos? cordiales|un saludo|atentamente|cordialmente|(?:cordiali|distinti) saluti|saluti|"
+    r"(?:met )?vriendelijke groet(?:en)?|hartelijke groet(?:en)?|mvg|atenciosamente|cumprimentos)"
+    r"[ \t]*[,.!]*[ \t]*$",
     _M,
 )
 _HELPDESK_BOILERPLATE = re.compile(
@@ -77,12 +83,17 @@ _AUTO_REPLY = re.compile(
     r"limited access to (?:my )?e-?mail|abwesenheitsnotiz|absence du bureau|fuera de la oficina)\b"
 )
 _GREETING = re.compile(
-    r"\A[ \t]*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|to whom it may concern|greetings)\b"
+    r"\A[ \t]*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|to whom it may concern|greetings"
+    r"|hallo|guten (?:tag|morgen|abend)|sehr geehrte[rs]?|bonjour|bonsoir|madame|monsieur|hola|estimad[oa]s?"
+    r"|buen(?:os|as) (?:días|dias|tardes|noches)|buongiorno|buonasera|gentil[ei]|geachte|beste|olá|bom dia"
+    r"|boa (?:tarde|noite)|prezad[oa]s?)\b"
     r"[^\n]{0,40}?[,!:]?[ \t]*(?:\n|$)",
     re.IGNORECASE,
 )
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fw|fwd|aw|wg|tr|sv|antw)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
-_SUBJECT_LINE = re.compile(r"\A[ \t]*Subject:[ \t]*([^\n]*)\n", re.IGNORECASE)
+_SUBJECT_LINE = re.compile(
+    r"\A[ \t]*(?:Subject|Betreff|Objet|Asunto|Oggetto|Onderwerp|Assunto)[ \t]?:[ \t]*([^\n]*)\n", re.IGNORECASE
+)
 _EMPTY_SUBJECTS = frozenset(
     {"", "(no subject)", "no subject", "help", "question", "query", "enquiry", "inquiry", "hi", "hello", "urgent",
      "complaint", "feedback", "support", "contact form", "web form", "message", "request", "issue"}

@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from spacy.lookups import load_lookups
 
-__all__ = ["LANGUAGE_NAMES", "LATIN_LANGUAGES", "UNDETERMINED", "detect_language", "detect_languages"]
+__all__ = ["LANGUAGE_NAMES", "LATIN_LANGUAGES", "UNDETERMINED", "detect_language", "detect_languages", "leans_to"]
 
 UNDETERMINED = "und"
 # Latin-script languages told apart by stop words; "mis" (ISO 639-2: uncoded languages) is
@@ -280,6 +280,19 @@ def detect_languages(texts: Iterable[object]) -> list[str]:
     for i, verdict in zip(latin, quick, strict=True):
         detected[i] = verdict or _full_latin_language(samples_and_languages[i][0])
     return cast(list[str], detected)  # every None was just replaced
+
+
+def leans_to(text: object, language: str) -> bool:
+    """True when a text's stop words and spellings point to `language` (a Latin-script one) at
+    least as much as to any other, with some weight. A model's language takes such texts even
+    where `detect_language` says English: a short German text shares most of its words with
+    English ("Die Pizza war nicht warm")."""
+    if not isinstance(text, str):
+        return False
+    lower = text[:_SAMPLE_CHARS].lower()
+    scores = latin_scores(Counter(_WORD.findall(lower)))
+    _add_spellings(scores, lower)
+    return scores[language] >= _MIN_SCORE and scores[language] >= max(scores.values())
 
 
 def _script_language(text: object) -> tuple[str, str | None]:

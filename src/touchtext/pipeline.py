@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import schema
-from ._langid import LANGUAGE_NAMES, UNDETERMINED
+from ._langid import LANGUAGE_NAMES, LATIN_LANGUAGES, UNDETERMINED, leans_to
 from ._parallel import available_cores, ordered_map, return_big_blocks
 from .cleaning import TRUNCATED_NOTE, CleaningSettings, Source, SourceRule, clean, source_rule
 from .drivers import detect_score_column
@@ -76,6 +76,19 @@ _SKIP_REASONS = {
     schema.STATUS_EMPTY: "no text after cleaning",
     schema.STATUS_AUTO_REPLY: "automatic reply (out of office); not analysed",
 }
+
+
+def _take_model_language(cleaned: pd.DataFrame, texts: list[str], model_language: str) -> None:
+    """Give the model's language to the rows detected in another Latin-script language whose text
+    still leans to the model's (`leans_to`): they are classified, not skipped as unsupported."""
+    detected = cleaned[schema.LANGUAGE].tolist()
+    taken = [
+        i
+        for i, (language, text) in enumerate(zip(detected, texts, strict=True))
+        if language != model_language and language in LATIN_LANGUAGES and leans_to(text, model_language)
+    ]
+    if taken:
+        cleaned.loc[taken, schema.LANGUAGE] = model_language
 
 
 def _skipped(cleaned: pd.DataFrame, text_column: str, model_language: str) -> list[tuple[str, str] | None]:
@@ -178,7 +191,10 @@ def _classify(
         out.insert(0, schema.ROW_ID, range(1, len(out) + 1))
     out = clean(out, text_column=column, source=source, settings=cleaning)
     texts = out[schema.CLEAN_TEXT].tolist()
-    skipped = _skipped(out, column, fitted.processor.settings.lang)
+    model_language = fitted.processor.settings.lang
+    if model_language != "en":  # detection leans to English, the default: take back the model's texts
+        _take_model_language(out, texts, model_language)
+    skipped = _skipped(out, column, model_language)
     analysed = [skip is None for skip in skipped]
     predictions = iter(fitted.predict_items([t for t, ok in zip(texts, analysed, strict=True) if ok], explain=explain))
     mentions = schema.MentionRows()
