@@ -66,3 +66,22 @@ def test_turns_table_keeps_source_row_ids():
 def test_plain_reviews_are_not_transcripts():
     assert not looks_like_transcript("Great hotel. Note: breakfast ends at 10.")
     assert not looks_like_transcript(None)
+
+
+def test_speakers_named_in_other_languages_take_their_roles():
+    """The customer speaks first here, so without the names the first speaker would be the agent."""
+    text = "Kunde: Meine Rechnung ist falsch.\nMitarbeiter: Das tut mir leid, ich schaue nach.\nKunde: Danke."
+    assert [t.role for t in parse_turns(text)[0]] == ["customer", "agent", "customer"]
+    assert [t.role for t in parse_turns("Cliente: Hola\nAsesora: Buenos días")[0]] == ["customer", "agent"]
+    assert [t.role for t in parse_turns("Klant: Hallo\nMedewerker: Goedemiddag")[0]] == ["customer", "agent"]
+
+
+def test_fillers_are_those_of_the_text_language():
+    """'um' and 'er' are English fillers but German words ('around', 'he'); 'äh' is a German filler."""
+    german = "Kunde: Die Rechnung ist um 30 Euro zu hoch, äh, und er hat nicht angerufen.\nAgent: Oh."
+    assert (
+        turns(pd.DataFrame({"text": [german]}))["text"][0]
+        == "Die Rechnung ist um 30 Euro zu hoch, und er hat nicht angerufen."
+    )
+    english = "Customer: um, my bill is, er, wrong again this month\nAgent: Let me check."
+    assert turns(pd.DataFrame({"text": [english]}))["text"][0] == "my bill is, wrong again this month"

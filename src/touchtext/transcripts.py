@@ -6,7 +6,8 @@ timestamps, chat exports like `14:02:11 Priya (Brightwave): ...`, WebVTT and SRT
 (`[{"speaker": ..., "text": ...}]`).
 
 Roles: a speaker named like an agent (agent, advisor, support, a `(Company)` tag, ...) or a
-customer (customer, caller, client, guest, ...) takes that role; bots and `*** ... ***`
+customer (customer, caller, client, guest, ...; also Kunde, Mitarbeiter, conseiller, cliente,
+klant, atendente, ...) takes that role; bots and `*** ... ***`
 lines are `system`. When speakers are only `Speaker 1/2` or first names, each speaker is
 scored on contact-centre phrases ("thank you for calling", "how can I help", "can I take
 your account number" for agents; "I'm calling about", "my bill" for customers): the
@@ -26,6 +27,7 @@ import pandas as pd
 
 from . import schema
 from ._alignment import Aligned
+from ._langid import UNDETERMINED, detect_language
 from .io import detect_text_column
 
 __all__ = ["ROLES", "Turn", "looks_like_transcript", "parse_turns", "turns"]
@@ -51,13 +53,22 @@ _NOISE = re.compile(
     re.I,
 )
 _FILLER = re.compile(r"(?i)(?<![\w'])(?:u+h+|u+m+|e+rm+|u+hm+|hmm+|mm+|er)(?![\w'])[,.]?[ \t]?")
+# Elsewhere "um" and "er" are words (German "around", "he"; Dutch "there"); "äh", "euh", "ehm" are fillers.
+_NON_ENGLISH_FILLER = re.compile(
+    r"(?i)(?<![\w'])(?:u+h+|e+rm+|u+hm+|hmm+|mm+|ä+h+m*|ö+h+m*|e+u+h+|e+h+m+)(?![\w'])[,.]?[ \t]?"
+)
 
 _AGENT_NAMES = re.compile(
     r"(?i)\b(?:agent|advis[oe]r|rep|representative|support|operator|csr|associate|specialist|consultant|staff|"
-    r"service|care|team|helpdesk|help desk|concierge|receptionist|desk)\b|\([^)]*\)"
+    r"service|care|team|helpdesk|help desk|concierge|receptionist|desk"
+    # the same in the other languages a model can be trained in (de, fr, es, it, nl, pt)
+    r"|mitarbeiter(?:in)?|berater(?:in)?|kundenservice|kundendienst|servicemitarbeiter(?:in)?|conseill(?:er|ère)|"
+    r"agente|asesor(?:a)?|operador(?:a)?|operatore|operatrice|medewerker|klantenservice|atendente|assistente)\b"
+    r"|\([^)]*\)"
 )
 _CUSTOMER_NAMES = re.compile(
-    r"(?i)^(?:customer|cust|caller|client|user|guest|member|visitor|passenger|patient|me|you)\b"
+    r"(?i)^(?:customer|cust|caller|client|user|guest|member|visitor|passenger|patient|me|you"
+    r"|kunde|kundin|anrufer(?:in)?|gast|cliente|klant|beller|passagier|usuario|usuaria|utente|hôte)\b"
 )
 _SYSTEM_NAMES = re.compile(r"(?i)\b(?:system|bot|chatbot|virtual assistant|ivr|automated|auto[- ]?attendant)\b")
 _GENERIC = re.compile(r"(?i)^(?:speaker|spk|participant|person|voice)[ _-]*\w{1,3}$")
@@ -220,9 +231,13 @@ _RUNS_OF_SPACE = re.compile(r"[ \t]{2,}")
 _LINE_EDGE_SPACE = re.compile(r"^[ \t]+|[ \t]+$", re.MULTILINE)
 
 
-def clean_turn_text(aligned: Aligned) -> Aligned:
-    """Remove noise markers ([crosstalk], [silence], ...) and fillers (uh, um, erm)."""
-    without_noise = aligned.sub(_NOISE, "").sub(_FILLER, "")
+def clean_turn_text(aligned: Aligned, english: bool | None = None) -> Aligned:
+    """Remove noise markers ([crosstalk], [silence], ...) and fillers (uh, um, erm; in a text
+    not in English: uh, äh, euh, ehm, but not "um" or "er", words there). Whether the text is
+    English is detected unless given (a turn alone may be too short to tell)."""
+    if english is None:
+        english = detect_language(aligned.text) in ("en", UNDETERMINED)
+    without_noise = aligned.sub(_NOISE, "").sub(_FILLER if english else _NON_ENGLISH_FILLER, "")
     return without_noise.sub(_RUNS_OF_SPACE, " ").sub(_LINE_EDGE_SPACE, "")
 
 
@@ -267,8 +282,9 @@ def turns(df: pd.DataFrame, *, text_column: str | None = None) -> pd.DataFrame:
     records = []
     for row_id, text in zip(row_ids, df[column], strict=True):
         parsed, reason = parse_turns(text)
+        english = detect_language(text) in ("en", UNDETERMINED)
         for t in parsed:
-            said = clean_turn_text(Aligned(t.text)).text.strip()
+            said = clean_turn_text(Aligned(t.text), english).text.strip()
             records.append({schema.ROW_ID: row_id, "turn": t.turn, "speaker": t.speaker, "role": t.role,
                             "text": said, "timestamp": t.timestamp, "role_reason": reason})  # fmt: skip
     return pd.DataFrame(records, columns=[schema.ROW_ID, "turn", "speaker", "role", "text", "timestamp", "role_reason"])
