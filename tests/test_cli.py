@@ -209,7 +209,7 @@ def test_alert_exit_code_and_file(tmp_path):
 
 
 def test_train_in_another_language(tmp_path):
-    german = ["--data", str(DATA / "german_labels.jsonl")]
+    german = ["--data", str(DATA / "german_labels.jsonl"), "--taxonomy", str(DATA / "german_taxonomy.toml")]
     trained = run_cli("train", *german, "--language", "de", "--out", str(tmp_path / "m"))
     assert trained.returncode == 0, trained.stderr
     assert "(language: de)" in trained.stdout and "Warning" not in trained.stderr  # no word on unused touchpoints
@@ -222,7 +222,7 @@ def test_train_in_another_language(tmp_path):
 
 
 def test_check_labels_in_another_language():
-    german = ["--data", str(DATA / "german_labels.jsonl")]
+    german = ["--data", str(DATA / "german_labels.jsonl"), "--taxonomy", str(DATA / "german_taxonomy.toml")]
     checked = run_cli("check-labels", *german, "--language", "de")
     assert checked.returncode == 0, checked.stderr
     assert "Format: 0 error(s)" in checked.stdout and "Likely mislabeled" in checked.stdout
