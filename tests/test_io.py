@@ -730,6 +730,43 @@ def test_csv_bytes_are_formatted_a_slice_at_a_time_to_the_same_text(tmp_path, mo
     assert (tmp_path / "bytes.csv").read_bytes() == write_csv(big, tmp_path / "whole.csv").read_bytes()
 
 
+@pytest.mark.parametrize("kernel_copy", ["works", "unsupported", "fails_midway"])
+def test_appending_csv_appends_part_files_as_written(tmp_path, monkeypatch, kernel_copy):
+    """Parts written by worker processes are appended by the kernel (`os.copy_file_range`), or by
+    copying where it cannot (another file system, an older kernel, a failure after some bytes)."""
+    import os
+
+    real = getattr(os, "copy_file_range", None)
+    calls = []
+
+    def copy_file_range(src, dst, count, offset_src=None, offset_dst=None):
+        calls.append(count)
+        if kernel_copy == "unsupported" or (kernel_copy == "fails_midway" and len(calls) > 1):
+            raise OSError(18, "Invalid cross-device link")
+        if kernel_copy == "fails_midway":
+            count = min(count, 7)  # a short copy, then the failure
+        if real is None:
+            os.lseek(src, offset_src or 0, os.SEEK_SET)
+            return os.write(dst, os.read(src, count))
+        return real(src, dst, count, offset_src, offset_dst)
+
+    monkeypatch.setattr(os, "copy_file_range", copy_file_range, raising=False)
+    big = pd.concat([_AWKWARD] * 3, ignore_index=True)
+    parts = []
+    for k, piece in enumerate([big.iloc[5:17], big.iloc[17:18], big.iloc[18:]]):
+        part = tmp_path / f"{k}.part"
+        part.write_bytes(format_csv_bytes(piece, header=False))
+        parts.append(part)
+    with AppendingCsv(tmp_path / "parts.csv") as out:
+        out.append(big.iloc[:5])
+        out.append_file(parts[0])
+        out.append_bytes(format_csv_bytes(big.iloc[:0], header=False))  # nothing: no header either
+        out.append_file(parts[1])
+        out.append_file(parts[2])
+    assert (tmp_path / "parts.csv").read_bytes() == write_csv(big, tmp_path / "whole.csv").read_bytes()
+    assert calls  # the kernel copy was tried
+
+
 _CSV_TEXT = st.one_of(
     st.none(),
     st.text(st.sampled_from(list("ab ,\"\r\n=+-@\t'é🙂\x00")), max_size=8),

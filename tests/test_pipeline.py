@@ -1,3 +1,4 @@
+import copy
 import json
 import re
 
@@ -248,6 +249,47 @@ def test_a_streamed_run_writes_exactly_what_a_whole_file_run_writes(
     assert result.stats.status == whole.stats.status and whole.stats.status["parse_error"] == 1
     assert result.stats.unparsed_lines == whole.stats.unparsed_lines == (151,)
     assert result.classified["row_id"].tolist() == list(range(1, whole.stats.rows + 1))
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no part files or folders left
+
+
+def test_a_run_whose_workers_fail_leaves_no_part_files_and_no_new_output_folder(
+    shipped_model, sample_with_a_broken_record, tmp_path
+):
+    """Workers write their chunks' rows to part files in a hidden folder beside the outputs: a run
+    that fails removes it with its temporary outputs and the output folder it created."""
+    from sklearn.exceptions import NotFittedError
+
+    unfitted = copy.copy(shipped_model[0])
+    del unfitted.touchpoint_clf_  # every chunk fails in its worker
+    folder = tmp_path / "new" / "out"
+    with pytest.raises(NotFittedError):
+        run(sample_with_a_broken_record, folder, model=unfitted, jobs=2, chunk_rows=29)
+    assert not folder.exists()
+    assert not list(tmp_path.rglob(".touchtext-parts-*"))
+
+
+def test_a_run_failing_midway_stops_its_workers_before_removing_their_part_files(
+    shipped_model, sample_with_a_broken_record, tmp_path, monkeypatch
+):
+    """A failure after some chunks were appended: chunks still in flight in the workers may write
+    part files until the workers stop; none is left, and the old outputs stay in place."""
+    import touchtext.pipeline as pipeline
+
+    (tmp_path / "classified.csv").write_text("yesterday\n", encoding="utf-8")
+    real, appended = pipeline.AppendingCsv.append_file, []
+
+    def fail_on_the_third_chunk(self, part):
+        appended.append(part.name)
+        if part.name.startswith("2."):
+            raise OSError("disk full")
+        real(self, part)
+
+    monkeypatch.setattr(pipeline.AppendingCsv, "append_file", fail_on_the_third_chunk)
+    with pytest.raises(OSError, match="disk full"):
+        run(sample_with_a_broken_record, tmp_path, model=shipped_model[0], jobs=2, chunk_rows=29)
+    assert appended[0] == "0.classified.csv" and appended[-1].startswith("2.")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["classified.csv"]
+    assert (tmp_path / "classified.csv").read_text(encoding="utf-8") == "yesterday\n"
 
 
 def test_a_single_chunk_input_is_classified_in_this_process(shipped_model, messy_reviews, tmp_path, monkeypatch):
@@ -360,6 +402,7 @@ def test_a_killed_or_interrupted_run_leaves_no_half_written_file(long_export, tm
         assert code == 130
         assert "interrupted" in proc.stderr.read()
         assert not list(out_dir.glob(".*.tmp"))  # discarded, not left behind
+        assert not list(out_dir.glob(".touchtext-parts-*"))  # the workers' part files too
     else:
         assert code == -signal.SIGKILL  # hidden .tmp files may remain; the next run ignores them
 

@@ -12,10 +12,12 @@ import gc
 import itertools
 import json
 import re
+import shutil
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -262,6 +264,7 @@ class _StreamPlan:
     counts: _CountSpec | None  # None: no summaries (classify)
     files: frozenset[str]  # which row-level files to format: classified / mentions / sentences
     keep_rows: bool = False  # also return the classified DataFrame (to store it in a database)
+    parts: Path | None = None  # write each chunk's CSV to a file in this folder instead of returning it
 
 
 @dataclass(frozen=True)
@@ -272,7 +275,8 @@ class _Chunk:
 
 @dataclass(frozen=True)
 class _ChunkOutput:
-    """A classified chunk as CSV (UTF-8) per row-level file, plus its summary counts."""
+    """A classified chunk as CSV (UTF-8) per row-level file, or the files holding that CSV, plus
+    its summary counts."""
 
     index: int
     rows: int
@@ -283,6 +287,7 @@ class _ChunkOutput:
     needs_review: int
     classified: pd.DataFrame | None = None  # kept only when the caller needs the rows (databases, Dask)
     mention_rows: pd.DataFrame | None = None  # their mention table, likewise
+    parts: dict[str, Path] = field(default_factory=dict)  # row-level file -> the part file holding its CSV
 
 
 @contextlib.contextmanager
@@ -320,6 +325,9 @@ def _chunk_output(plan: _StreamPlan, chunk: _Chunk) -> _ChunkOutput:
         csv["mentions"] = format_csv_bytes(table, header=header)
     if "sentences" in plan.files:
         csv["sentences"] = format_csv_bytes(schema.sentence_table(classified, decoded=decoded), header=header)
+    parts = _write_parts(plan.parts, chunk.index, csv) if plan.parts is not None else {}
+    if parts:
+        csv = {}
     counts = None
     if plan.counts is not None:
         spec = plan.counts
@@ -332,8 +340,19 @@ def _chunk_output(plan: _StreamPlan, chunk: _Chunk) -> _ChunkOutput:
         counts=counts, status=Counter(classified[schema.STATUS].astype(str).tolist()),
         needs_review=int(classified[schema.NEEDS_REVIEW].sum()),
         classified=classified if plan.keep_rows else None,
-        mention_rows=table if plan.keep_rows else None,
+        mention_rows=table if plan.keep_rows else None, parts=parts,
     )  # fmt: skip
+
+
+def _write_parts(folder: Path, index: int, csv: dict[str, bytes]) -> dict[str, Path]:
+    """Write a chunk's CSV per row-level file into `folder`, for the parent to append to the
+    outputs: the bytes then go from this worker to the disk, not through a pipe to the parent."""
+    parts = {}
+    for name, data in csv.items():
+        part = parts[name] = folder / f"{index}.{name}.csv"
+        with open(part, "wb") as fh:
+            fh.write(data)
+    return parts
 
 
 @dataclass(frozen=True)
@@ -446,24 +465,40 @@ def _stream(
     `prepare` picks and keys each chunk's rows before they are processed; `on_chunk` receives
     each processed chunk in order. The files are written beside their paths and renamed into
     place together at the end; if anything fails or the run is interrupted, no file at those
-    paths is touched.
+    paths is touched. Worker processes write their chunks' rows to part files in a hidden folder
+    beside the outputs, which this process appends in order and deletes.
     """
     started = time.perf_counter()
     progress = progress or NoProgress()
     return_big_blocks()  # chunk-sized buffers pass through this process: give them back when freed
     created = [folder for folder in {path.parent for path in files.values()} if not folder.exists()]
     writers = {name: AppendingCsv(path) for name, path in files.items()}
+    parts: Path | None = None
+    results: Iterator[_ChunkOutput] | None = None
+
+    def stop_workers() -> None:
+        """Stop the workers (even after an error), then remove their part files: none is written after."""
+        if isinstance(results, Generator):
+            results.close()
+        if parts is not None:
+            shutil.rmtree(parts, ignore_errors=True)
+
     try:
         with iter_table_chunks(input_path, chunk_rows=chunk_rows, sheet=sheet, strict=strict) as chunks:
             reading = iter(chunks)
             head = _read_head(reading, chunk_rows)
             plan = make_plan(_plan_sample(head, chunk_rows))
             workers = 1 if len(head) == 1 else min(jobs or available_cores(), available_cores() * 4)
+            row_files = [writers[name].path for name in sorted(plan.files) if name in writers]
+            if workers > 1 and row_files:
+                parts = Path(tempfile.mkdtemp(prefix=".touchtext-parts-", dir=row_files[0].parent))
             unparsed: list[int] = []
             tasks = _chunk_tasks(itertools.chain(head, reading), writers.get("errors"), unparsed, prepare)
             tally = _Tally()
             columns: tuple[str, ...] | None = None
-            for out in ordered_map(_process_chunk, tasks, context=plan, jobs=workers):
+            context = plan if parts is None else replace(plan, parts=parts)
+            results = ordered_map(_process_chunk, tasks, context=context, jobs=workers)
+            for out in results:
                 if columns is None:
                     columns = out.columns
                 elif out.columns != columns:  # cannot happen: every chunk has the file's columns
@@ -472,6 +507,9 @@ def _stream(
                     )
                 for name, data in out.csv.items():
                     writers[name].append_bytes(data)
+                for name, part in out.parts.items():
+                    writers[name].append_file(part)
+                    part.unlink()
                 tally.add(out)
                 if on_chunk is not None:
                     on_chunk(out)
@@ -479,6 +517,7 @@ def _stream(
             progress.update(tally.rows, 1.0)
         commit_all(list(writers.values()))
     except BaseException:
+        stop_workers()
         for writer in writers.values():
             writer.abort()
         for folder in created:  # a failed run leaves no trace, not even an empty output folder
@@ -486,6 +525,7 @@ def _stream(
                 folder.rmdir()
         raise
     finally:
+        stop_workers()
         progress.close()
     stats = tally.stats(unparsed_lines=tuple(unparsed), outputs=dict(files), seconds=time.perf_counter() - started)
     return stats, tally.counts, plan
