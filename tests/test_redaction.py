@@ -58,6 +58,25 @@ def test_holdout_set_written_independently_keeps_precision(redactor):
         ("order 4402918833 never came", "order 4402918833 never came"),
         ("tracking 4000 1234 5678 9011 (not a card: fails Luhn)", "tracking 4000 1234 5678 9011 (not a card: fails Luhn)"),
         ("Tiago at reception was great", "Tiago at reception was great"),
+        # Self-introductions in the other model languages, and the look-alikes they must leave alone.
+        ("Mein Name ist Peter Schulz, Kundennummer 4471", "Mein Name ist [PERSON], Kundennummer 4471"),
+        ("Hallo, ich heiße Jürgen Weiß und warte seit Mai", "Hallo, ich heiße [PERSON] und warte seit Mai"),
+        ("Wir heißen Sie herzlich willkommen", "Wir heißen Sie herzlich willkommen"),
+        ("Ich heiße Sie willkommen", "Ich heiße Sie willkommen"),
+        ("Mijn naam is Sanne de Vries.", "Mijn naam is [PERSON]."),
+        ("ik heet Daan en de bezorging was laat", "ik heet [PERSON] en de bezorging was laat"),
+        ("Bonjour, je m'appelle Claire Dubois et j'attends", "Bonjour, je m'appelle [PERSON] et j'attends"),
+        ("Mon nom est Luc Martin.", "Mon nom est [PERSON]."),
+        ("je m’appelle Élodie", "je m’appelle [PERSON]"),
+        ("Hola, me llamo Lucía Pérez y", "Hola, me llamo [PERSON] y"),
+        ("Mi nombre es Ana García.", "Mi nombre es [PERSON]."),
+        ("me llamó la atención el precio", "me llamó la atención el precio"),
+        ("Mi chiamo Giulia Rossi e", "Mi chiamo [PERSON] e"),
+        ("Il mio nome è Marco Bianchi.", "Il mio nome è [PERSON]."),
+        ("Meu nome é João Silva e", "Meu nome é [PERSON] e"),
+        ("Chamo-me Ana Souza.", "Chamo-me [PERSON]."),
+        ("Me chamo Rafael", "Me chamo [PERSON]"),
+        ("my name is, Ann", "my name is, [PERSON]"),
     ],
 )  # fmt: skip
 def test_redaction_examples(redactor, text, expected):
@@ -123,8 +142,8 @@ def test_split_prefilter_regexes_flag_no_more_than_the_combined_ones(text):
 
 # The cue patterns without letter grouping: the grouped ones must find the same matches.
 _PLAIN_CUE_PATTERNS = [
-    re.compile(rf"(?:{redaction._NAME_CUE_WORDS})\s+"),
-    re.compile(rf"\b(?:my|his|her|our) (?:{redaction._RELATIVE_WORDS}),?\s+"),
+    re.compile(rf"(?:{redaction._NAME_CUE_WORDS})(?:[\s,]+|(?<=[:,]))"),
+    re.compile(rf"\b(?:my|his|her|our) (?:{redaction._RELATIVE_WORDS})[\s,]+"),
     re.compile(rf"\b(?:{redaction._SIGN_OFF_WORDS})(?=[^\w ]| [^\w]){redaction._SIGN_OFF_SEPARATOR}"),
 ]
 
@@ -159,6 +178,8 @@ _CLOSED_GAPS = re.compile(
     rf"|\b(?i:{redaction._STREET_PREFIXES_PATTERN})\b ?\.? ?[^\W\d_]+(?: [^\W\d_]+){{0,3}} ?,? ?\d"
     rf"|\d[A-Za-z]? (?:(?i:bis|ter) )?(?i:{_FRENCH_TYPES}) [^\W\d_]"
     rf"|\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-ZÀ-Þ][\w'’-]*\s+){{5,}}(?i:{redaction._STREET_WORDS})\b"  # long street names
+    # a name cue with a comma before the name ("my name is, Ann"), or one in another language
+    rf"|(?i:{redaction._NAME_CUE_WORDS}|\b(?:my|his|her|our) (?:{redaction._RELATIVE_WORDS}))[\s,]*[A-ZÀ-Þ]"
 )
 
 
@@ -190,6 +211,8 @@ _GATE_PIECES = [
     "thank you.\nAnn", "Best, Max", "*thanks, Ann", "much. Bea", "Mr Smith", "Dr. Who", "\nFrom: Ann", "— Ann",
     "at x dot com", "account holder: Ann", "under the name Bo", "Rua Augusta ", "*rua X ", "RUE de ", "ſt", "K",
     "\x1c", "\u2028", "–", "£5", "😀", "é", "Straße 5", "allée X ", "praça Y ", "×", "Ÿ", "called", "Called",
+    "name ist Ann", "ich heiße", "Sie", "je m'appelle", "je m’appelle Bo", "me llamo", "Me", "nome è", "nome é Li",
+    "chamo-me", "chamo", "-me", "ik heet", "naam is", "mi chiamo", "nom est", ",", "Ann", "my wife,Eva",
 ]  # fmt: skip
 
 
@@ -245,6 +268,10 @@ _PII_PIECES = [
     "av.Paulista 1578", "43 bis boulevard Voltaire, 33800 Bordeaux", "5 place Bellecour", "5 route de Lyon",
     "in 1 place", "The room was fine", "Staff were lovely", "3 times", "£40 off", "10/10", "2 hours", "Flight BA 2490",
     "seat 14C", "on 12/03/2026", "€120.50", "Great stay", "the app keeps crashing", "Called the bank", "\n", "\n\n",
+    "Mein Name ist Peter Schulz", "ich heiße Jürgen Weiß", "ich heiße Sie willkommen", "Mijn naam is Sanne de Vries",
+    "ik heet Daan", "je m'appelle Claire Dubois", "Mon nom est Luc Martin", "me llamo Lucía Pérez",
+    "Mi nombre es Ana", "Mi chiamo Giulia Rossi", "il mio nome è Marco", "meu nome é João Silva", "Chamo-me Ana",
+    "chamo - me Ana", "Me chamo Rafael", "my name is, Ann", "called,Bo", "my wife,Eva",
 ]  # fmt: skip
 
 

@@ -121,7 +121,7 @@ _STREET_PREFIXES = frozenset(
 _NAME_STOP = frozenset(
     "the team support customer service services i we you it this that our your hi hello thanks thank "
     "regards best kind dear sir madam all everyone brightwave agent manager department billing sales "
-    "order please account card booking ref invoice policy".split()
+    "order please account card booking ref invoice policy sie ihnen usted ustedes vous lei".split()
 )
 _TITLES = ["mr", "mrs", "ms", "miss", "dr", "mx", "mr.", "mrs.", "ms.", "dr.", "mx.", "mme", "mme.", "herr", "frau"]
 _RELATIVES = [
@@ -259,6 +259,25 @@ _PRECHECK_FRENCH_STREET = re.compile(rf"\d[A-Za-z]? (?:(?i:bis|ter) )?(?i:{'|'.j
 _STREET_HINTS = frozenset(_STREET_WORDS.split("|") + _STREET_PREFIXES_PATTERN.split("|") + _FRENCH_STREET_TYPES)
 _COMPOUND_SUFFIX_TEXTS = tuple(_COMPOUND_SUFFIXES.replace("\\", "").split("|"))
 _COMPOUND_HINT = re.compile(rf"(?:{_COMPOUND_SUFFIXES})\s+\d")
+# "My name is ..." in the other model languages, lowercased, as the tokens `PERSON_CUE` matches
+# them: de, nl, fr, es, it, pt.
+_SELF_INTRODUCTIONS = (
+    "name ist|ich heiße|ich heisse|naam is|ik heet|nom est|je m'appelle|je m’appelle|nombre es|me llamo|"
+    "nome è|mi chiamo|nome é|me chamo|chamo-me"
+)
+_SELF_INTRODUCTION_PATTERNS: list[list[dict[str, Any]]] = [
+    [{"LOWER": "name"}, {"LOWER": "ist"}],
+    [{"LOWER": "ich"}, {"LOWER": {"IN": ["heiße", "heisse"]}}],
+    [{"LOWER": "naam"}, {"LOWER": "is"}],
+    [{"LOWER": "ik"}, {"LOWER": "heet"}],
+    [{"LOWER": "nom"}, {"LOWER": "est"}],
+    [{"LOWER": "je"}, {"LOWER": {"IN": ["m'appelle", "m’appelle"]}}],
+    [{"LOWER": "nombre"}, {"LOWER": "es"}],
+    [{"LOWER": "me"}, {"LOWER": {"IN": ["llamo", "chamo"]}}],
+    [{"LOWER": "nome"}, {"LOWER": {"IN": ["è", "é"]}}],
+    [{"LOWER": "mi"}, {"LOWER": "chiamo"}],
+    [{"LOWER": "chamo"}, {"TEXT": "-"}, {"LOWER": "me"}],
+]
 # Every word after which the matcher may take a name (`PERSON_CUE`'s sign-off, "thank you" and comma
 # patterns), longest first.
 _SIGN_OFF_WORDS = "|".join(sorted(_CLOSING_WORDS | {*_SIGN_OFFS, "thank you"}, key=lambda word: (-len(word), word)))
@@ -270,8 +289,9 @@ _SIGN_OFF_SEPARATOR = r" ?(?:[^\w\s]*[,.][^\w\s]*|[^\w\s]*(?: ?[^\S ]| {2}))[\s,
 _PRECHECK_CUES = re.compile(
     r"(?i:name(?:'s| is|:|,)|this is|speaking with|ask for|called|named|signed for by|account holder:?|"
     r"details:|recipient is|addressee is|addressed to|under the name|kontoinhaber:?|inhaber:|titular:|titulaire:|"
+    rf"{_SELF_INTRODUCTIONS}|"
     r"(?:my|his|her|our) (?:partner|wife|husband|son|daughter|mother|father|mum|mom|dad|brother|sister|"
-    r"colleague|boss|friend|tenant|landlord|grandmother|grandfather),?)\s+[A-ZÀ-Þ]"
+    r"colleague|boss|friend|tenant|landlord|grandmother|grandfather))[\s,]*[A-ZÀ-Þ]"
     rf"|(?<![^\W\d_])(?i:{_SIGN_OFF_WORDS}){_SIGN_OFF_SEPARATOR}[A-ZÀ-Þ]"  # not the tail of a word: "Augusta  R"
     r"|(?i: at [\w-]+ dot )"
 )
@@ -293,21 +313,26 @@ _RELATIVE_WORDS = (
 _NAME_CUE_WORDS = (
     "name's|name is|name:|name,|this is|speaking with|ask for|called|named|signed for by|account holder:|"
     "account holder|details:|recipient is|addressee is|addressed to|under the name|kontoinhaber:|kontoinhaber|"
-    "inhaber:|titular:|titulaire:"
+    f"inhaber:|titular:|titulaire:|{_SELF_INTRODUCTIONS}"
 )
+# What the detector skips between a cue and the name (whitespace tokens and commas): some, or
+# none after a cue ending in ":" or "," ("name:Ann"). Never nothing after a letter, so "name is"
+# does not match in "name ist" and the alternation goes on to "name ist".
+_BEFORE_NAME = r"(?:[\s,]+|(?<=[:,]))"
 # (key words, pattern over the lowercased text whose end must be followed by a capital letter
 # in the original text). A family's pattern runs only when one of its key words is in the text.
 _CUE_FAMILIES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
     (
         frozenset(
             "name name's this speaking ask called named signed holder details recipient addressee addressed "
-            "under kontoinhaber inhaber titular titulaire".split()
+            "under kontoinhaber inhaber titular titulaire heiße heisse naam heet nom appelle m’appelle nombre "
+            "llamo nome chiamo chamo".split()
         ),
-        re.compile(rf"{_by_first_letter(_NAME_CUE_WORDS)}\s+"),
+        re.compile(rf"{_by_first_letter(_NAME_CUE_WORDS)}{_BEFORE_NAME}"),
     ),
     (
         frozenset(_RELATIVE_WORDS.split("|")),
-        re.compile(rf"{_by_first_letter('my|his|her|our', word_start=True)} (?:{_RELATIVE_WORDS}),?\s+"),
+        re.compile(rf"{_by_first_letter('my|his|her|our', word_start=True)} (?:{_RELATIVE_WORDS})[\s,]+"),
     ),
     (
         frozenset(_SIGN_OFF_WORDS.replace(" ", "|").split("|")),
@@ -645,6 +670,7 @@ class PiiDetector:
             "PERSON_CUE",
             [
                 [{"LOWER": "name"}, {"LOWER": {"IN": ["is", "'s", ":", ","]}}],
+                *_SELF_INTRODUCTION_PATTERNS,
                 [{"LOWER": "this"}, {"LOWER": "is"}],
                 [{"LOWER": {"IN": _TITLES}}],
                 [{"LOWER": "account"}, {"LOWER": "holder"}, {"TEXT": ":", "OP": "?"}],
@@ -820,6 +846,8 @@ class PiiDetector:
                 return None
         if cue.rstrip(".") in {"mr", "mrs", "ms", "miss", "dr", "mx"}:
             return Span(doc, start, name_end, label="PERSON")  # the title goes with the name
+        if cue.startswith("chamo") and cue != "chamo-me":
+            return None  # "chamo - me": the prefilter asks for the written form
         first = cue.split()[0] if cue.split() else ""
         tokens = cue.split()
         after = doc[name_end] if name_end < len(doc) else None
