@@ -179,7 +179,7 @@ _CLOSED_GAPS = re.compile(
     rf"|\d[A-Za-z]? (?:(?i:bis|ter) )?(?i:{_FRENCH_TYPES}) [^\W\d_]"
     rf"|\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-ZÀ-Þ][\w'’-]*\s+){{5,}}(?i:{redaction._STREET_WORDS})\b"  # long street names
     # a name cue with a comma before the name ("my name is, Ann"), or one in another language
-    rf"|(?i:{redaction._NAME_CUE_WORDS}|\b(?:my|his|her|our) (?:{redaction._RELATIVE_WORDS}))[\s,]*[A-ZÀ-Þ]"
+    rf"|(?i:{redaction._NAME_CUE_WORDS}|(?:my|his|her|our) (?:{redaction._RELATIVE_WORDS}))[\s,]*[A-ZÀ-Þ]"
 )
 
 

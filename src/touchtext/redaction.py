@@ -286,12 +286,17 @@ _SIGN_OFF_WORDS = "|".join(sorted(_CLOSING_WORDS | {*_SIGN_OFFS, "thank you"}, k
 # optional punctuation token and then whitespace spaCy makes a token of its own (the `_SIGN_OFFS`
 # and "thank you" cues), that is any whitespace but one plain space: "Thank you!\n\nElena".
 _SIGN_OFF_SEPARATOR = r" ?(?:[^\w\s]*[,.][^\w\s]*|[^\w\s]*(?: ?[^\S ]| {2}))[\s,]*"
+# What the detector skips between a cue and the name (whitespace tokens and commas): some, or
+# none after a cue ending in ":" or "," ("name:Ann"). Never nothing after a letter, so "name is"
+# does not match in "name ist" and the alternation goes on to "name ist".
+_BEFORE_NAME = r"(?:[\s,]+|(?<=[:,]))"
 _PRECHECK_CUES = re.compile(
     r"(?i:name(?:'s| is|:|,)|this is|speaking with|ask for|called|named|signed for by|account holder:?|"
     r"details:|recipient is|addressee is|addressed to|under the name|kontoinhaber:?|inhaber:|titular:|titulaire:|"
     rf"{_SELF_INTRODUCTIONS}|"
     r"(?:my|his|her|our) (?:partner|wife|husband|son|daughter|mother|father|mum|mom|dad|brother|sister|"
-    r"colleague|boss|friend|tenant|landlord|grandmother|grandfather))[\s,]*[A-ZÀ-Þ]"
+    r"colleague|boss|friend|tenant|landlord|grandmother|grandfather))"
+    rf"{_BEFORE_NAME}[A-ZÀ-Þ]"
     rf"|(?<![^\W\d_])(?i:{_SIGN_OFF_WORDS}){_SIGN_OFF_SEPARATOR}[A-ZÀ-Þ]"  # not the tail of a word: "Augusta  R"
     r"|(?i: at [\w-]+ dot )"
 )
@@ -315,10 +320,6 @@ _NAME_CUE_WORDS = (
     "account holder|details:|recipient is|addressee is|addressed to|under the name|kontoinhaber:|kontoinhaber|"
     f"inhaber:|titular:|titulaire:|{_SELF_INTRODUCTIONS}"
 )
-# What the detector skips between a cue and the name (whitespace tokens and commas): some, or
-# none after a cue ending in ":" or "," ("name:Ann"). Never nothing after a letter, so "name is"
-# does not match in "name ist" and the alternation goes on to "name ist".
-_BEFORE_NAME = r"(?:[\s,]+|(?<=[:,]))"
 # (key words, pattern over the lowercased text whose end must be followed by a capital letter
 # in the original text). A family's pattern runs only when one of its key words is in the text.
 _CUE_FAMILIES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
