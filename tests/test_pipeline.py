@@ -292,6 +292,34 @@ def test_a_run_failing_midway_stops_its_workers_before_removing_their_part_files
     assert (tmp_path / "classified.csv").read_text(encoding="utf-8") == "yesterday\n"
 
 
+def test_a_second_interrupt_while_the_workers_stop_still_removes_every_temporary_file(
+    shipped_model, sample_with_a_broken_record, tmp_path, monkeypatch
+):
+    """Ctrl-C, then Ctrl-C again while the workers are being stopped: the temporary outputs, the part
+    files and the output folder the run created are removed all the same."""
+    import touchtext.pipeline as pipeline
+
+    real_map, real_add, seen = pipeline.ordered_map, pipeline._Tally.add, []
+
+    def impatient_map(*args, **kwargs):
+        try:
+            yield from real_map(*args, **kwargs)
+        finally:
+            raise KeyboardInterrupt("second Ctrl-C")
+
+    def interrupted_add(self, out):
+        seen.append(out.index)
+        if len(seen) == 3:
+            raise KeyboardInterrupt("first Ctrl-C")
+        real_add(self, out)
+
+    monkeypatch.setattr(pipeline, "ordered_map", impatient_map)
+    monkeypatch.setattr(pipeline._Tally, "add", interrupted_add)
+    with pytest.raises(KeyboardInterrupt, match="second"):
+        run(sample_with_a_broken_record, tmp_path / "new" / "out", model=shipped_model[0], jobs=2, chunk_rows=29)
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == []
+
+
 def test_a_single_chunk_input_is_classified_in_this_process(shipped_model, messy_reviews, tmp_path, monkeypatch):
     import touchtext.pipeline as pipeline
 

@@ -63,6 +63,10 @@ def test_holdout_set_written_independently_keeps_precision(redactor):
         ("Hallo, ich heiße Jürgen Weiß und warte seit Mai", "Hallo, ich heiße [PERSON] und warte seit Mai"),
         ("Wir heißen Sie herzlich willkommen", "Wir heißen Sie herzlich willkommen"),
         ("Ich heiße Sie willkommen", "Ich heiße Sie willkommen"),
+        ("Ich heiße Ihre Entscheidung gut.", "Ich heiße Ihre Entscheidung gut."),
+        ("Ich heiße Euch herzlich willkommen", "Ich heiße Euch herzlich willkommen"),
+        ("Der Name ist Programm: super schnelle Lieferung.", "Der Name ist Programm: super schnelle Lieferung."),
+        ("Mein Name lautet Anna Becker.", "Mein Name lautet [PERSON]."),
         ("Mijn naam is Sanne de Vries.", "Mijn naam is [PERSON]."),
         ("ik heet Daan en de bezorging was laat", "ik heet [PERSON] en de bezorging was laat"),
         ("Bonjour, je m'appelle Claire Dubois et j'attends", "Bonjour, je m'appelle [PERSON] et j'attends"),
@@ -219,8 +223,9 @@ _GATE_PIECES = [
     "thank you.\nAnn", "Best, Max", "*thanks, Ann", "much. Bea", "Mr Smith", "Dr. Who", "\nFrom: Ann", "— Ann",
     "at x dot com", "account holder: Ann", "under the name Bo", "Rua Augusta ", "*rua X ", "RUE de ", "ſt", "K",
     "\x1c", "\u2028", "–", "£5", "😀", "é", "Straße 5", "allée X ", "praça Y ", "×", "Ÿ", "called", "Called",
-    "name ist Ann", "ich heiße", "Sie", "je m'appelle", "je m’appelle Bo", "me llamo", "Me", "nome è", "nome é Li",
-    "chamo-me", "chamo", "-me", "ik heet", "naam is", "mi chiamo", "nom est", ",", "Ann", "my wife,Eva",
+    "mein name ist Ann", "Name ist", "ich heiße", "Sie", "je m'appelle", "je m’appelle Bo", "me llamo", "Me",
+    "mio nome è", "meu nome é Li", "nome è", "chamo-me", "chamo", "-me", "ik heet", "mijn naam is", "mi chiamo",
+    "mon nom est", ",", "Ann", "my wife,Eva", "Mein Name lautet", "Ihre",
 ]  # fmt: skip
 
 
@@ -279,7 +284,7 @@ _PII_PIECES = [
     "Mein Name ist Peter Schulz", "ich heiße Jürgen Weiß", "ich heiße Sie willkommen", "Mijn naam is Sanne de Vries",
     "ik heet Daan", "je m'appelle Claire Dubois", "Mon nom est Luc Martin", "me llamo Lucía Pérez",
     "Mi nombre es Ana", "Mi chiamo Giulia Rossi", "il mio nome è Marco", "meu nome é João Silva", "Chamo-me Ana",
-    "chamo - me Ana", "Me chamo Rafael", "my name is, Ann", "called,Bo", "my wife,Eva", "¡Gracias, Ana!",
+    "chamo - me Ana", "Me chamo Rafael", "Der Name ist Programm", "Ich heiße Ihre Idee gut", "my name is, Ann", "called,Bo", "my wife,Eva", "¡Gracias, Ana!",
     "«Merci, Claire»", "😀Thanks, Geoff", "*thanks, Ann", "(+Dr. J. Whitmore",
 ]  # fmt: skip
 

@@ -477,11 +477,14 @@ def _stream(
     results: Iterator[_ChunkOutput] | None = None
 
     def stop_workers() -> None:
-        """Stop the workers (even after an error), then remove their part files: none is written after."""
-        if isinstance(results, Generator):
-            results.close()
-        if parts is not None:
-            shutil.rmtree(parts, ignore_errors=True)
+        """Stop the workers (even after an error), then remove their part files: none is written after
+        (unless a second Ctrl-C cuts the stopping short; the files are removed all the same)."""
+        try:
+            if isinstance(results, Generator):
+                results.close()
+        finally:
+            if parts is not None:
+                shutil.rmtree(parts, ignore_errors=True)
 
     try:
         with iter_table_chunks(input_path, chunk_rows=chunk_rows, sheet=sheet, strict=strict) as chunks:
@@ -517,16 +520,20 @@ def _stream(
             progress.update(tally.rows, 1.0)
         commit_all(list(writers.values()))
     except BaseException:
-        stop_workers()
-        for writer in writers.values():
-            writer.abort()
-        for folder in created:  # a failed run leaves no trace, not even an empty output folder
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+        try:
+            stop_workers()
+        finally:  # even if stopping them is interrupted (a second Ctrl-C)
+            for writer in writers.values():
+                writer.abort()
+            for folder in created:  # a failed run leaves no trace, not even an empty output folder
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
         raise
     finally:
-        stop_workers()
-        progress.close()
+        try:
+            stop_workers()
+        finally:
+            progress.close()
     stats = tally.stats(unparsed_lines=tuple(unparsed), outputs=dict(files), seconds=time.perf_counter() - started)
     return stats, tally.counts, plan
 

@@ -121,7 +121,8 @@ _STREET_PREFIXES = frozenset(
 _NAME_STOP = frozenset(
     "the team support customer service services i we you it this that our your hi hello thanks thank "
     "regards best kind dear sir madam all everyone brightwave agent manager department billing sales "
-    "order please account card booking ref invoice policy sie ihnen usted ustedes vous lei".split()
+    "order please account card booking ref invoice policy sie ihnen ihr ihre ihren ihrem ihrer du dich dir euch "
+    "euer eure dein deine usted ustedes vous lei".split()
 )
 _TITLES = ["mr", "mrs", "ms", "miss", "dr", "mx", "mr.", "mrs.", "ms.", "dr.", "mx.", "mme", "mme.", "herr", "frau"]
 _RELATIVES = [
@@ -260,22 +261,24 @@ _STREET_HINTS = frozenset(_STREET_WORDS.split("|") + _STREET_PREFIXES_PATTERN.sp
 _COMPOUND_SUFFIX_TEXTS = tuple(_COMPOUND_SUFFIXES.replace("\\", "").split("|"))
 _COMPOUND_HINT = re.compile(rf"(?:{_COMPOUND_SUFFIXES})\s+\d")
 # "My name is ..." in the other model languages, lowercased, as the tokens `PERSON_CUE` matches
-# them: de, nl, fr, es, it, pt.
+# them: de, nl, fr, es, it, pt. "Name ist" needs its "mein": German capitalizes every noun ("Der
+# Name ist Programm").
 _SELF_INTRODUCTIONS = (
-    "name ist|ich heiße|ich heisse|naam is|ik heet|nom est|je m'appelle|je m’appelle|nombre es|me llamo|"
-    "nome è|mi chiamo|nome é|me chamo|chamo-me"
+    "mein name ist|mein name lautet|ich heiße|ich heisse|mijn naam is|ik heet|mon nom est|je m'appelle|"
+    "je m’appelle|mi nombre es|me llamo|mio nome è|mi chiamo|meu nome é|me chamo|chamo-me"
 )
 _SELF_INTRODUCTION_PATTERNS: list[list[dict[str, Any]]] = [
-    [{"LOWER": "name"}, {"LOWER": "ist"}],
+    [{"LOWER": "mein"}, {"LOWER": "name"}, {"LOWER": {"IN": ["ist", "lautet"]}}],
     [{"LOWER": "ich"}, {"LOWER": {"IN": ["heiße", "heisse"]}}],
-    [{"LOWER": "naam"}, {"LOWER": "is"}],
+    [{"LOWER": "mijn"}, {"LOWER": "naam"}, {"LOWER": "is"}],
     [{"LOWER": "ik"}, {"LOWER": "heet"}],
-    [{"LOWER": "nom"}, {"LOWER": "est"}],
+    [{"LOWER": "mon"}, {"LOWER": "nom"}, {"LOWER": "est"}],
     [{"LOWER": "je"}, {"LOWER": {"IN": ["m'appelle", "m’appelle"]}}],
-    [{"LOWER": "nombre"}, {"LOWER": "es"}],
+    [{"LOWER": "mi"}, {"LOWER": "nombre"}, {"LOWER": "es"}],
     [{"LOWER": "me"}, {"LOWER": {"IN": ["llamo", "chamo"]}}],
-    [{"LOWER": "nome"}, {"LOWER": {"IN": ["è", "é"]}}],
+    [{"LOWER": "mio"}, {"LOWER": "nome"}, {"LOWER": "è"}],
     [{"LOWER": "mi"}, {"LOWER": "chiamo"}],
+    [{"LOWER": "meu"}, {"LOWER": "nome"}, {"LOWER": "é"}],
     [{"LOWER": "chamo"}, {"TEXT": "-"}, {"LOWER": "me"}],
 ]
 # Every word after which the matcher may take a name (`PERSON_CUE`'s sign-off, "thank you" and comma
