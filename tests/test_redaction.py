@@ -152,6 +152,14 @@ def test_split_prefilter_regexes_flag_no_more_than_the_combined_ones(text):
     assert redaction._has_street(text, lower, words) <= (hinted and combined)
 
 
+def test_every_name_cue_holds_one_of_its_family_key_words():
+    """The name family's pattern runs only when a key word is in the text; the keys are picked by
+    hand (the rarest word of each cue), so a cue added without one would never be looked for."""
+    keys = redaction._CUE_FAMILIES[0][0]
+    for cue in redaction._NAME_CUE_WORDS.split("|"):
+        assert redaction._words(cue) & keys, cue
+
+
 # The cue patterns without letter grouping: the grouped ones must find the same matches.
 _PLAIN_CUE_PATTERNS = [
     re.compile(rf"(?:{redaction._NAME_CUE_WORDS})(?:[\s,]+|(?<=[:,]))"),

@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -81,7 +81,7 @@ def _run_in_worker(func: Callable[[Any, Any], Any], item: Any) -> Any:
 
 def ordered_map(
     func: Callable[[C, T], R], items: Iterable[T], *, context: C, jobs: int, in_flight: int | None = None
-) -> Iterator[R]:
+) -> Generator[R, None, None]:
     """Yield `func(context, item)` for each item, in input order, computed by `jobs` processes.
 
     With `jobs` <= 1 everything runs in this process (no pickling). Otherwise at most

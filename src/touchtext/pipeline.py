@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
@@ -325,9 +325,9 @@ def _chunk_output(plan: _StreamPlan, chunk: _Chunk) -> _ChunkOutput:
         csv["mentions"] = format_csv_bytes(table, header=header)
     if "sentences" in plan.files:
         csv["sentences"] = format_csv_bytes(schema.sentence_table(classified, decoded=decoded), header=header)
-    parts = _write_parts(plan.parts, chunk.index, csv) if plan.parts is not None else {}
-    if parts:
-        csv = {}
+    parts: dict[str, Path] = {}
+    if plan.parts is not None:  # the rows go to part files, which the parent appends
+        parts, csv = _write_parts(plan.parts, chunk.index, csv), {}
     counts = None
     if plan.counts is not None:
         spec = plan.counts
@@ -473,34 +473,30 @@ def _stream(
     return_big_blocks()  # chunk-sized buffers pass through this process: give them back when freed
     created = [folder for folder in {path.parent for path in files.values()} if not folder.exists()]
     writers = {name: AppendingCsv(path) for name, path in files.items()}
-    parts: Path | None = None
-    results: Iterator[_ChunkOutput] | None = None
-
-    def stop_workers() -> None:
-        """Stop the workers (even after an error), then remove their part files: none is written after
-        (unless a second Ctrl-C cuts the stopping short; the files are removed all the same)."""
-        try:
-            if isinstance(results, Generator):
-                results.close()
-        finally:
-            if parts is not None:
-                shutil.rmtree(parts, ignore_errors=True)
-
     try:
-        with iter_table_chunks(input_path, chunk_rows=chunk_rows, sheet=sheet, strict=strict) as chunks:
+        # On leaving, even by an error, the stack stops the workers and then removes their part
+        # files (even if a second Ctrl-C cuts the stopping short): none is written after.
+        with (
+            iter_table_chunks(input_path, chunk_rows=chunk_rows, sheet=sheet, strict=strict) as chunks,
+            contextlib.ExitStack() as stack,
+        ):
             reading = iter(chunks)
             head = _read_head(reading, chunk_rows)
             plan = make_plan(_plan_sample(head, chunk_rows))
             workers = 1 if len(head) == 1 else min(jobs or available_cores(), available_cores() * 4)
             row_files = [writers[name].path for name in sorted(plan.files) if name in writers]
+            context = plan
             if workers > 1 and row_files:
                 parts = Path(tempfile.mkdtemp(prefix=".touchtext-parts-", dir=row_files[0].parent))
+                stack.callback(shutil.rmtree, parts, ignore_errors=True)
+                context = replace(plan, parts=parts)
             unparsed: list[int] = []
             tasks = _chunk_tasks(itertools.chain(head, reading), writers.get("errors"), unparsed, prepare)
             tally = _Tally()
             columns: tuple[str, ...] | None = None
-            context = plan if parts is None else replace(plan, parts=parts)
-            results = ordered_map(_process_chunk, tasks, context=context, jobs=workers)
+            results = stack.enter_context(
+                contextlib.closing(ordered_map(_process_chunk, tasks, context=context, jobs=workers))
+            )
             for out in results:
                 if columns is None:
                     columns = out.columns
@@ -520,20 +516,14 @@ def _stream(
             progress.update(tally.rows, 1.0)
         commit_all(list(writers.values()))
     except BaseException:
-        try:
-            stop_workers()
-        finally:  # even if stopping them is interrupted (a second Ctrl-C)
-            for writer in writers.values():
-                writer.abort()
-            for folder in created:  # a failed run leaves no trace, not even an empty output folder
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
+        for writer in writers.values():
+            writer.abort()
+        for folder in created:  # a failed run leaves no trace, not even an empty output folder
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise
     finally:
-        try:
-            stop_workers()
-        finally:
-            progress.close()
+        progress.close()
     stats = tally.stats(unparsed_lines=tuple(unparsed), outputs=dict(files), seconds=time.perf_counter() - started)
     return stats, tally.counts, plan
 
