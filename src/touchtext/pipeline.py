@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import schema
 from ._langid import LANGUAGE_NAMES, LATIN_LANGUAGES, UNDETERMINED, leans_to
-from ._parallel import available_cores, ordered_map, return_big_blocks
+from ._parallel import available_cores, keep_memory_low, ordered_map
 from .cleaning import TRUNCATED_NOTE, CleaningSettings, Source, SourceRule, clean, source_rule
 from .drivers import detect_score_column
 from .errors import InputError, TouchtextError
@@ -470,7 +470,7 @@ def _stream(
     """
     started = time.perf_counter()
     progress = progress or NoProgress()
-    return_big_blocks()  # chunk-sized buffers pass through this process: give them back when freed
+    keep_memory_low()  # chunk-sized buffers pass through this process: give them back when freed
     created = [folder for folder in {path.parent for path in files.values()} if not folder.exists()]
     writers = {name: AppendingCsv(path) for name, path in files.items()}
     try:
