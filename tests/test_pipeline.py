@@ -445,6 +445,52 @@ def test_worker_processes_do_not_load_the_database_libraries():
     assert found == "[]"
 
 
+def test_a_streamed_run_keeps_the_model_out_of_full_collections_only_while_it_runs(
+    shipped_model, sample_with_a_broken_record, tmp_path, monkeypatch
+):
+    import gc
+
+    import touchtext.pipeline as pipeline
+
+    model = shipped_model[0]
+    real = pipeline._process_chunk
+    frozen_while_running = []
+
+    def spy(plan, chunk):
+        frozen_while_running.append(gc.get_freeze_count())
+        assert not any(ref is model for ref in gc.get_objects(generation=2))  # frozen: no pass walks it
+        return real(plan, chunk)
+
+    monkeypatch.setattr(pipeline, "_process_chunk", spy)
+    assert gc.get_freeze_count() == 0
+    run(sample_with_a_broken_record, tmp_path, model=model, jobs=1, chunk_rows=50)
+    assert len(frozen_while_running) > 1 and min(frozen_while_running) > 0
+    assert gc.get_freeze_count() == 0  # unfrozen after: a long-lived caller's garbage is collected again
+
+    def fail(plan, chunk):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(pipeline, "_process_chunk", fail)
+    with pytest.raises(RuntimeError, match="disk on fire"):  # and after a failed run
+        run(sample_with_a_broken_record, tmp_path / "failed", model=model, jobs=1, chunk_rows=50)
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_caller_s_own_frozen_objects_stay_frozen():
+    import gc
+
+    from touchtext.pipeline import _long_lived_objects_frozen
+
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        with _long_lived_objects_frozen():
+            assert gc.get_freeze_count() == before
+        assert gc.get_freeze_count() == before
+    finally:
+        gc.unfreeze()
+
+
 def test_the_garbage_collector_is_paused_only_while_a_chunk_is_processed():
     import gc
 
