@@ -602,10 +602,42 @@ def render(
     parts += ["", "## Notes", "", *[f"- {n}" for n in notes_], ""]
     parts.append(
         f"Environment: Python {meta['python']}, spaCy {meta['spacy']}, touchtext {meta['touchtext']}, "
-        f"{meta['cpu_count']} CPU cores ({meta['machine']}), {meta['memory_mb']:,} MB RAM, {meta['date']}."
+        f"{meta['cpu_count']} CPU cores ({meta['machine']}, {meta.get('cpu_model', 'unknown')}; "
+        f"single-core calibration {meta.get('cpu_calibration_s', float('nan')):.3f} s, lower is faster), "
+        f"{meta['memory_mb']:,} MB RAM, {meta['date']}."
     )
     parts += ["", f"Reproduce (from the repository root): `{meta['command']}`", ""]
     return "\n".join(parts)
+
+
+def cpu_model() -> str:
+    """The CPU's model name as Linux reports it ('unknown' elsewhere)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def cpu_calibration() -> float:
+    """Seconds for a fixed single-core pure-Python workload (best of 3), most of a run's time
+    being Python: virtual machines of one kind differ in speed (the same 1M run took 161 s on one
+    and 108 s on another), so runs are comparable only where this figure is close."""
+
+    def work() -> int:
+        total = 0
+        for i in range(2_000_000):
+            total += i * i % 7
+        return total
+
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - started)
+    return round(best, 3)
 
 
 def _version(module: str) -> str | None:
@@ -665,6 +697,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "dask": _version("dask"),
         "psutil": psutil.__version__,
         "cpu_count": os.cpu_count(),
+        "cpu_model": cpu_model(),
+        "cpu_calibration_s": cpu_calibration(),
         "machine": platform.machine(),
         "platform": platform.platform(),
         "memory_mb": round(psutil.virtual_memory().total / MB),
