@@ -81,6 +81,17 @@ def test_holdout_set_written_independently_keeps_precision(redactor):
         ("Chamo-me Ana Souza.", "Chamo-me [PERSON]."),
         ("Me chamo Rafael", "Me chamo [PERSON]"),
         ("my name is, Ann", "my name is, [PERSON]"),
+        # First names and surnames, in every model language; capitalized nouns stay.
+        ("My surname is Whitfield and the bill was wrong", "My surname is [PERSON] and the bill was wrong"),
+        ("Forename: Ann, surname: Lee", "Forename: [PERSON], surname: [PERSON]"),
+        ("Mein Vorname ist Peter, mein Nachname lautet Schulz.", "Mein Vorname ist [PERSON], mein Nachname lautet [PERSON]."),
+        ("Der Vorname ist Nebensache, die Lieferung nicht.", "Der Vorname ist Nebensache, die Lieferung nicht."),
+        ("Mijn voornaam is Sanne en", "Mijn voornaam is [PERSON] en"),
+        ("Mon prénom est Claire, mon nom de famille est Dubois.", "Mon prénom est [PERSON], mon nom de famille est [PERSON]."),
+        ("Mi apellido es García y", "Mi apellido es [PERSON] y"),
+        ("Il mio cognome è Rossi.", "Il mio cognome è [PERSON]."),
+        ("Meu sobrenome é Silva e", "Meu sobrenome é [PERSON] e"),
+        ("Username: Admin123 never worked", "Username: Admin123 never worked"),
         # A cue word glued to punctuation, a symbol or an emoji: the prefilter splits words as the tokenizer does.
         ("¡Gracias, Ana!", "¡Gracias, [PERSON]!"),
         ("«Merci, Claire»", "«Merci, [PERSON]»"),
@@ -198,6 +209,8 @@ _CLOSED_GAPS = re.compile(
     rf"|\b(?i:{redaction._STREET_PREFIXES_PATTERN})\b ?\.? ?[^\W\d_]+(?: [^\W\d_]+){{0,3}} ?,? ?\d"
     rf"|\d[A-Za-z]? (?:(?i:bis|ter) )?(?i:{_FRENCH_TYPES}) [^\W\d_]"
     rf"|\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-ZÀ-Þ][\w'’-]*\s+){{5,}}(?i:{redaction._STREET_WORDS})\b"  # long street names
+    r"|(?i:[a-zäöüß](?:straße|strasse|str\.|gasse|weg|allee|platz|straat|gracht|laan|plein|kade|dijk|vej|gatan|gade))"
+    r"\s+\d"  # a compound street name in any case ("HauptStraße 5")
     # a name cue with a comma before the name ("my name is, Ann"), or one in another language
     rf"|(?i:{redaction._NAME_CUE_WORDS}|(?:my|his|her|our) (?:{redaction._RELATIVE_WORDS}))[\s,]*[A-ZÀ-Þ]"
 )
@@ -233,7 +246,9 @@ _GATE_PIECES = [
     "\x1c", "\u2028", "–", "£5", "😀", "é", "Straße 5", "allée X ", "praça Y ", "×", "Ÿ", "called", "Called",
     "mein name ist Ann", "Name ist", "ich heiße", "Sie", "je m'appelle", "je m’appelle Bo", "me llamo", "Me",
     "mio nome è", "meu nome é Li", "nome è", "chamo-me", "chamo", "-me", "ik heet", "mijn naam is", "mi chiamo",
-    "mon nom est", ",", "Ann", "my wife,Eva", "Mein Name lautet", "Ihre",
+    "mon nom est", ",", "Ann", "my wife,Eva", "Mein Name lautet", "Ihre", "surname is", "Forename:", "Vorname ist",
+    "mein Nachname ist", "mijn achternaam is", "mon prénom est", "nom de famille est", "mi apellido es", "mio cognome è",
+    "meu apelido é", "HauptStraße 5", "STRASSE 5", "username:",
 ]  # fmt: skip
 
 
@@ -293,7 +308,10 @@ _PII_PIECES = [
     "ik heet Daan", "je m'appelle Claire Dubois", "Mon nom est Luc Martin", "me llamo Lucía Pérez",
     "Mi nombre es Ana", "Mi chiamo Giulia Rossi", "il mio nome è Marco", "meu nome é João Silva", "Chamo-me Ana",
     "chamo - me Ana", "Me chamo Rafael", "Der Name ist Programm", "Ich heiße Ihre Idee gut", "my name is, Ann", "called,Bo", "my wife,Eva", "¡Gracias, Ana!",
-    "«Merci, Claire»", "😀Thanks, Geoff", "*thanks, Ann", "(+Dr. J. Whitmore",
+    "«Merci, Claire»", "😀Thanks, Geoff", "*thanks, Ann", "(+Dr. J. Whitmore", "My surname is Lee", "Forename: Ann",
+    "Mein Vorname ist Peter", "Der Vorname ist Nebensache", "Mijn achternaam is Jansen", "Mon prénom est Luc",
+    "mon nom de famille est Martin", "Mi apellido es Ruiz", "il mio cognome è Rossi", "Meu sobrenome é Silva",
+    "HauptStraße 5", "KANALWEG 12",
 ]  # fmt: skip
 
 
@@ -323,6 +341,10 @@ _CLOSED_PREFILTER_GAPS = [
     ("Visit us at av.Paulista 1578", "ADDRESS", "av.Paulista 1578"),
     ("deliver to 12 Saint John The Baptist Church Road please", "ADDRESS", "12 Saint John The Baptist Church Road"),
     ("14 Harbour Road14 Harbour Road14 Harbour Road ", "ADDRESS", "14 Harbour Road14 Harbour Road14 Harbour Road"),
+    ("Bitte an die HauptStraße 5 liefern", "ADDRESS", "HauptStraße 5"),
+    ("Lieferung an HAUPTSTRASSE 12 kam nie", "ADDRESS", "HAUPTSTRASSE 12"),
+    ("My surname is Whitfield", "PERSON", "Whitfield"),
+    ("Mein Vorname ist Peter", "PERSON", "Peter"),
 ]  # fmt: skip
 
 

@@ -260,25 +260,42 @@ _PRECHECK_FRENCH_STREET = re.compile(rf"\d[A-Za-z]? (?:(?i:bis|ter) )?(?i:{'|'.j
 _STREET_HINTS = frozenset(_STREET_WORDS.split("|") + _STREET_PREFIXES_PATTERN.split("|") + _FRENCH_STREET_TYPES)
 _COMPOUND_SUFFIX_TEXTS = tuple(_COMPOUND_SUFFIXES.replace("\\", "").split("|"))
 _COMPOUND_HINT = re.compile(rf"(?:{_COMPOUND_SUFFIXES})\s+\d")
-# "My name is ..." in the other model languages, lowercased, as the tokens `PERSON_CUE` matches
-# them: de, nl, fr, es, it, pt. "Name ist" needs its "mein": German capitalizes every noun ("Der
-# Name ist Programm").
-_SELF_INTRODUCTIONS = (
-    "mein name ist|mein name lautet|ich heiße|ich heisse|mijn naam is|ik heet|mon nom est|je m'appelle|"
-    "je m’appelle|mi nombre es|me llamo|mio nome è|mi chiamo|meu nome é|me chamo|chamo-me"
+# "My name is ..." (or first name, surname) in the other model languages, lowercased, as the
+# tokens `PERSON_CUE` matches them: de, nl, fr, es, it, pt. "Name ist" needs its "mein": German
+# capitalizes every noun ("Der Name ist Programm", "Der Vorname ist egal").
+_ENGLISH_NAME_WORDS = ["name", "surname", "forename"]  # the prefilter's "name is" matches inside the others
+_GERMAN_NAME_WORDS = ["name", "vorname", "nachname"]
+_DUTCH_NAME_WORDS = ["naam", "voornaam", "achternaam"]
+_SPANISH_NAME_WORDS = ["nombre", "apellido"]
+_ITALIAN_NAME_WORDS = ["nome", "cognome"]
+_PORTUGUESE_NAME_WORDS = ["nome", "sobrenome", "apelido"]  # apelido: the surname in Portugal
+_SELF_INTRODUCTIONS = "|".join(
+    [
+        *(f"mein {word} {verb}" for word in _GERMAN_NAME_WORDS for verb in ("ist", "lautet")),
+        "ich heiße|ich heisse",
+        *(f"mijn {word} is" for word in _DUTCH_NAME_WORDS),
+        "ik heet|mon nom est|mon prénom est|mon nom de famille est|je m'appelle|je m’appelle",
+        *(f"mi {word} es" for word in _SPANISH_NAME_WORDS),
+        "me llamo",
+        *(f"mio {word} è" for word in _ITALIAN_NAME_WORDS),
+        "mi chiamo",
+        *(f"meu {word} é" for word in _PORTUGUESE_NAME_WORDS),
+        "me chamo|chamo-me",
+    ]
 )
 _SELF_INTRODUCTION_PATTERNS: list[list[dict[str, Any]]] = [
-    [{"LOWER": "mein"}, {"LOWER": "name"}, {"LOWER": {"IN": ["ist", "lautet"]}}],
+    [{"LOWER": "mein"}, {"LOWER": {"IN": _GERMAN_NAME_WORDS}}, {"LOWER": {"IN": ["ist", "lautet"]}}],
     [{"LOWER": "ich"}, {"LOWER": {"IN": ["heiße", "heisse"]}}],
-    [{"LOWER": "mijn"}, {"LOWER": "naam"}, {"LOWER": "is"}],
+    [{"LOWER": "mijn"}, {"LOWER": {"IN": _DUTCH_NAME_WORDS}}, {"LOWER": "is"}],
     [{"LOWER": "ik"}, {"LOWER": "heet"}],
-    [{"LOWER": "mon"}, {"LOWER": "nom"}, {"LOWER": "est"}],
+    [{"LOWER": "mon"}, {"LOWER": {"IN": ["nom", "prénom"]}}, {"LOWER": "est"}],
+    [{"LOWER": "mon"}, {"LOWER": "nom"}, {"LOWER": "de"}, {"LOWER": "famille"}, {"LOWER": "est"}],
     [{"LOWER": "je"}, {"LOWER": {"IN": ["m'appelle", "m’appelle"]}}],
-    [{"LOWER": "mi"}, {"LOWER": "nombre"}, {"LOWER": "es"}],
+    [{"LOWER": "mi"}, {"LOWER": {"IN": _SPANISH_NAME_WORDS}}, {"LOWER": "es"}],
     [{"LOWER": "me"}, {"LOWER": {"IN": ["llamo", "chamo"]}}],
-    [{"LOWER": "mio"}, {"LOWER": "nome"}, {"LOWER": "è"}],
+    [{"LOWER": "mio"}, {"LOWER": {"IN": _ITALIAN_NAME_WORDS}}, {"LOWER": "è"}],
     [{"LOWER": "mi"}, {"LOWER": "chiamo"}],
-    [{"LOWER": "meu"}, {"LOWER": "nome"}, {"LOWER": "é"}],
+    [{"LOWER": "meu"}, {"LOWER": {"IN": _PORTUGUESE_NAME_WORDS}}, {"LOWER": "é"}],
     [{"LOWER": "chamo"}, {"TEXT": "-"}, {"LOWER": "me"}],
 ]
 # Every word after which the matcher may take a name (`PERSON_CUE`'s sign-off, "thank you" and comma
@@ -330,7 +347,8 @@ _CUE_FAMILIES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         frozenset(
             "name this speaking ask called named signed holder details recipient addressee addressed under "
             "kontoinhaber inhaber titular titulaire heiße heisse naam heet nom appelle nombre llamo nome chiamo "
-            "chamo".split()
+            "chamo surname forename vorname nachname voornaam achternaam prénom apellido cognome sobrenome "
+            "apelido".split()
         ),
         re.compile(rf"{_by_first_letter(_NAME_CUE_WORDS)}{_BEFORE_NAME}"),
     ),
@@ -507,7 +525,8 @@ def _has_street(text: str, lower: str, words: set[str]) -> bool:
         return False
     if _PRECHECK_NUMBERED_STREET.search(text):
         return True
-    if any(suffix in text for suffix in _COMPOUND_SUFFIX_TEXTS) and _PRECHECK_COMPOUND_STREET.search(text):
+    # In the lowercased text: the matcher's compound street ignores case ("HauptStraße 5").
+    if any(suffix in lower for suffix in _COMPOUND_SUFFIX_TEXTS) and _PRECHECK_COMPOUND_STREET.search(lower):
         return True
     if text.isascii():
         if _PRECHECK_PREFIXED_STREET_ASCII_LOWER.search(lower) is not None:
@@ -671,7 +690,7 @@ class PiiDetector:
         self.matcher.add(
             "PERSON_CUE",
             [
-                [{"LOWER": "name"}, {"LOWER": {"IN": ["is", "'s", ":", ","]}}],
+                [{"LOWER": {"IN": _ENGLISH_NAME_WORDS}}, {"LOWER": {"IN": ["is", "'s", ":", ","]}}],
                 *_SELF_INTRODUCTION_PATTERNS,
                 [{"LOWER": "this"}, {"LOWER": "is"}],
                 [{"LOWER": {"IN": _TITLES}}],
