@@ -13,6 +13,12 @@ def _square_with_pid(offset: int, item: int) -> tuple[int, int]:
     return item * item + offset, os.getpid()
 
 
+def _arrow_pool(context: None, item: int) -> str:
+    import pyarrow
+
+    return pyarrow.default_memory_pool().backend_name
+
+
 def _fail_on_three(context: None, item: int) -> int:
     if item == 3:
         raise ValueError(f"bad item {item}")
@@ -106,3 +112,16 @@ def test_freed_text_columns_go_back_to_the_system_in_streamed_runs():
     held, returned = map(int, run.stdout.split())
     assert held >= 30
     assert returned >= held * 3 // 4
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_workers_allocate_arrow_buffers_with_malloc():
+    assert set(ordered_map(_arrow_pool, range(4), context=None, jobs=2)) == {"system"}
+
+
+def test_a_chosen_arrow_pool_is_left_alone():
+    code = "from touchtext._parallel import keep_memory_low; import pyarrow; print(keep_memory_low(), pyarrow.default_memory_pool().backend_name)"
+    env = {**os.environ, "ARROW_DEFAULT_MEMORY_POOL": "mimalloc"}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["None", "mimalloc"]

@@ -1,6 +1,7 @@
 import copy
 import json
 import re
+import sys
 
 import pandas as pd
 import pytest
@@ -474,6 +475,33 @@ def test_a_streamed_run_keeps_the_model_out_of_full_collections_only_while_it_ru
     with pytest.raises(RuntimeError, match="disk on fire"):  # and after a failed run
         run(sample_with_a_broken_record, tmp_path / "failed", model=model, jobs=1, chunk_rows=50)
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_a_streamed_run_allocates_arrow_buffers_with_malloc_and_restores_the_caller_s_pool(
+    shipped_model, sample_with_a_broken_record, tmp_path, monkeypatch
+):
+    import pyarrow
+
+    import touchtext.pipeline as pipeline
+
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    real = pipeline._process_chunk
+    pools = []
+
+    def spy(plan, chunk):
+        pools.append(pyarrow.default_memory_pool().backend_name)
+        return real(plan, chunk)
+
+    monkeypatch.setattr(pipeline, "_process_chunk", spy)
+    original = pyarrow.default_memory_pool()
+    pyarrow.set_memory_pool(pyarrow.mimalloc_memory_pool())  # the caller's choice
+    try:
+        run(sample_with_a_broken_record, tmp_path, model=shipped_model[0], jobs=1, chunk_rows=50)
+        assert pools and set(pools) == {"system"}
+        assert pyarrow.default_memory_pool().backend_name == "mimalloc"
+    finally:
+        pyarrow.set_memory_pool(original)
 
 
 def test_a_caller_s_own_frozen_objects_stay_frozen():

@@ -81,7 +81,8 @@ def test_holdout_set_written_independently_keeps_precision(redactor):
         ("Chamo-me Ana Souza.", "Chamo-me [PERSON]."),
         ("Me chamo Rafael", "Me chamo [PERSON]"),
         ("my name is, Ann", "my name is, [PERSON]"),
-        # First names and surnames, in every model language; capitalized nouns stay.
+        # First names and surnames, in every model language, and form labels before a name; a
+        # noun after "Der Vorname ist" stays (the cue needs "mein"), as does "surname, Address".
         ("My surname is Whitfield and the bill was wrong", "My surname is [PERSON] and the bill was wrong"),
         ("Forename: Ann, surname: Lee", "Forename: [PERSON], surname: [PERSON]"),
         ("Mein Vorname ist Peter, mein Nachname lautet Schulz.", "Mein Vorname ist [PERSON], mein Nachname lautet [PERSON]."),
@@ -92,6 +93,13 @@ def test_holdout_set_written_independently_keeps_precision(redactor):
         ("Il mio cognome è Rossi.", "Il mio cognome è [PERSON]."),
         ("Meu sobrenome é Silva e", "Meu sobrenome é [PERSON] e"),
         ("Username: Admin123 never worked", "Username: Admin123 never worked"),
+        ("surname, Address and phone were all wrong", "surname, Address and phone were all wrong"),
+        ("Surname : Lee, the refund never came", "Surname : [PERSON], the refund never came"),
+        ("Name : Ann Lee", "Name : [PERSON]"),
+        ("Vorname: Peter, Nachname: Schulz", "Vorname: [PERSON], Nachname: [PERSON]"),
+        ("Nom : Dubois, Prénom : Claire", "Nom : [PERSON], Prénom : [PERSON]"),
+        ("Nombre y apellidos: Ana García", "Nombre y apellidos: [PERSON]"),
+        ("Cognome: Rossi, nome: Marco", "Cognome: [PERSON], nome: [PERSON]"),
         # A cue word glued to punctuation, a symbol or an emoji: the prefilter splits words as the tokenizer does.
         ("¡Gracias, Ana!", "¡Gracias, [PERSON]!"),
         ("«Merci, Claire»", "«Merci, [PERSON]»"),
@@ -248,7 +256,8 @@ _GATE_PIECES = [
     "mio nome è", "meu nome é Li", "nome è", "chamo-me", "chamo", "-me", "ik heet", "mijn naam is", "mi chiamo",
     "mon nom est", ",", "Ann", "my wife,Eva", "Mein Name lautet", "Ihre", "surname is", "Forename:", "Vorname ist",
     "mein Nachname ist", "mijn achternaam is", "mon prénom est", "nom de famille est", "mi apellido es", "mio cognome è",
-    "meu apelido é", "HauptStraße 5", "STRASSE 5", "username:",
+    "meu apelido é", "HauptStraße 5", "STRASSE 5", "username:", "name :", "surname ,", "Nachname:", "prénom :",
+    "apellidos :",
 ]  # fmt: skip
 
 
@@ -311,7 +320,8 @@ _PII_PIECES = [
     "«Merci, Claire»", "😀Thanks, Geoff", "*thanks, Ann", "(+Dr. J. Whitmore", "My surname is Lee", "Forename: Ann",
     "Mein Vorname ist Peter", "Der Vorname ist Nebensache", "Mijn achternaam is Jansen", "Mon prénom est Luc",
     "mon nom de famille est Martin", "Mi apellido es Ruiz", "il mio cognome è Rossi", "Meu sobrenome é Silva",
-    "HauptStraße 5", "KANALWEG 12",
+    "HauptStraße 5", "KANALWEG 12", "Surname : Lee", "Name : Ann", "details , Bo", "Nachname: Schulz", "Prénom : Claire",
+    "apellidos: Ana", "Cognome : Rossi", "surname, Address", "Naam: Sanne de Vries",
 ]  # fmt: skip
 
 
@@ -345,6 +355,11 @@ _CLOSED_PREFILTER_GAPS = [
     ("Lieferung an HAUPTSTRASSE 12 kam nie", "ADDRESS", "HAUPTSTRASSE 12"),
     ("My surname is Whitfield", "PERSON", "Whitfield"),
     ("Mein Vorname ist Peter", "PERSON", "Peter"),
+    ("Name : Ann Lee", "PERSON", "Ann Lee"),
+    ("Surname : Lee, the refund never came", "PERSON", "Lee"),
+    ("account holder : Max Muster", "PERSON", "Max Muster"),
+    ("Nachname: Schulz", "PERSON", "Schulz"),
+    ("Prénom : Claire", "PERSON", "Claire"),
 ]  # fmt: skip
 
 

@@ -7,6 +7,7 @@ memory stays flat however long the input is.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import multiprocessing
@@ -14,13 +15,13 @@ import os
 import signal
 import sys
 from collections import deque
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
 import pyarrow
 
-__all__ = ["arrow_on_system_malloc", "available_cores", "keep_memory_low", "ordered_map", "return_big_blocks"]
+__all__ = ["available_cores", "keep_memory_low", "memory_kept_low", "ordered_map", "return_big_blocks"]
 
 C = TypeVar("C")
 T = TypeVar("T")
@@ -56,24 +57,31 @@ def return_big_blocks() -> bool:
     return bool(mallopt(_M_MMAP_THRESHOLD, _BIG_BLOCK))
 
 
-def arrow_on_system_malloc() -> bool:
-    """Have pyarrow allocate with the C library's malloc, not its bundled mimalloc. pandas keeps
-    text columns in Arrow arrays; mimalloc keeps the pages a chunk freed for its own reuse (about
-    80 MB per worker after a 10,000-row chunk), where malloc cannot reuse them, so each process
-    held both allocators' peaks. True if set; False where pyarrow lacks the system pool."""
+def keep_memory_low() -> pyarrow.MemoryPool | None:
+    """Set this process's allocators for a long streamed run: glibc's malloc gives big blocks
+    back (`return_big_blocks`), and pyarrow allocates with it too, not with its bundled mimalloc.
+    pandas keeps text columns in Arrow buffers, and mimalloc kept the pages a chunk freed for
+    Arrow's reuse only (about 80 MB per worker after a 10,000-row chunk), so each process held
+    both allocators' peaks. Arrow's pool is left alone off glibc (not measured there) and where
+    ARROW_DEFAULT_MEMORY_POOL chooses one. Returns the Arrow pool replaced, if any."""
+    if not return_big_blocks() or os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return None
+    previous = pyarrow.default_memory_pool()
+    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
+    return previous
+
+
+@contextlib.contextmanager
+def memory_kept_low() -> Iterator[None]:
+    """`keep_memory_low` while a run streams in this process, then Arrow's previous pool back
+    (each buffer is freed to the pool it came from). malloc's threshold stays: glibc cannot
+    report the old one, and it only makes big freed blocks leave sooner."""
+    previous = keep_memory_low()
     try:
-        pool = pyarrow.system_memory_pool()
-    except NotImplementedError:  # a pyarrow built without it
-        return False
-    pyarrow.set_memory_pool(pool)
-    return True
-
-
-def keep_memory_low() -> None:
-    """Set this process's allocators for long streamed runs: one heap (see
-    `arrow_on_system_malloc`) that gives big blocks back to the system (`return_big_blocks`)."""
-    return_big_blocks()
-    arrow_on_system_malloc()
+        yield
+    finally:
+        if previous is not None:
+            pyarrow.set_memory_pool(previous)
 
 
 def _worker_start() -> multiprocessing.context.BaseContext:

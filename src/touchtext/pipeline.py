@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import schema
 from ._langid import LANGUAGE_NAMES, LATIN_LANGUAGES, UNDETERMINED, leans_to
-from ._parallel import available_cores, keep_memory_low, ordered_map
+from ._parallel import available_cores, memory_kept_low, ordered_map
 from .cleaning import TRUNCATED_NOTE, CleaningSettings, Source, SourceRule, clean, source_rule
 from .drivers import detect_score_column
 from .errors import InputError, TouchtextError
@@ -486,13 +486,13 @@ def _stream(
     """
     started = time.perf_counter()
     progress = progress or NoProgress()
-    keep_memory_low()  # chunk-sized buffers pass through this process: give them back when freed
     created = [folder for folder in {path.parent for path in files.values()} if not folder.exists()]
     writers = {name: AppendingCsv(path) for name, path in files.items()}
     try:
         # On leaving, even by an error, the stack stops the workers and then removes their part
         # files (even if a second Ctrl-C cuts the stopping short): none is written after.
         with (
+            memory_kept_low(),  # chunk-sized buffers pass through this process: give them back when freed
             iter_table_chunks(input_path, chunk_rows=chunk_rows, sheet=sheet, strict=strict) as chunks,
             contextlib.ExitStack() as stack,
         ):

@@ -262,8 +262,16 @@ _COMPOUND_SUFFIX_TEXTS = tuple(_COMPOUND_SUFFIXES.replace("\\", "").split("|"))
 _COMPOUND_HINT = re.compile(rf"(?:{_COMPOUND_SUFFIXES})\s+\d")
 # "My name is ..." (or first name, surname) in the other model languages, lowercased, as the
 # tokens `PERSON_CUE` matches them: de, nl, fr, es, it, pt. "Name ist" needs its "mein": German
-# capitalizes every noun ("Der Name ist Programm", "Der Vorname ist egal").
-_ENGLISH_NAME_WORDS = ["name", "surname", "forename"]  # the prefilter's "name is" matches inside the others
+# capitalizes every noun ("Der Name ist Programm", "Der Vorname ist Nebensache"). A noun right
+# after "Mein Vorname ist" is taken for a name ("Mein Vorname ist Pflicht"): rare in feedback,
+# and a redacted word costs less than a name left in.
+# Form labels before a name ("Nachname: Schulz", "Prénom : Claire"); English "name:",
+# "surname:" and "forename:" have patterns of their own. The prefilter's "name:", "naam:",
+# "nom:" and "nome:" match inside the longer labels.
+_FIELD_LABELS = [
+    "vorname", "nachname", "naam", "voornaam", "achternaam", "nom", "prénom", "nombre", "apellido", "apellidos",
+    "nome", "cognome", "sobrenome", "apelido",
+]  # fmt: skip
 _GERMAN_NAME_WORDS = ["name", "vorname", "nachname"]
 _DUTCH_NAME_WORDS = ["naam", "voornaam", "achternaam"]
 _SPANISH_NAME_WORDS = ["nombre", "apellido"]
@@ -311,8 +319,9 @@ _SIGN_OFF_SEPARATOR = r" ?(?:[^\w\s]*[,.][^\w\s]*|[^\w\s]*(?: ?[^\S ]| {2}))[\s,
 # does not match in "name ist" and the alternation goes on to "name ist".
 _BEFORE_NAME = r"(?:[\s,]+|(?<=[:,]))"
 _PRECHECK_CUES = re.compile(
-    r"(?i:name(?:'s| is|:|,)|this is|speaking with|ask for|called|named|signed for by|account holder:?|"
-    r"details:|recipient is|addressee is|addressed to|under the name|kontoinhaber:?|inhaber:|titular:|titulaire:|"
+    r"(?i:name(?:'s| is| ?:| ?,)|this is|speaking with|ask for|called|named|signed for by|account holder(?: ?:)?|"
+    r"details ?:|recipient is|addressee is|addressed to|under the name|kontoinhaber(?: ?:)?|inhaber ?:|titular ?:|"
+    r"titulaire ?:|naam ?:|nom ?:|nombre ?:|apellidos? ?:|nome ?:|apelido ?:|"
     rf"{_SELF_INTRODUCTIONS}|"
     r"(?:my|his|her|our) (?:partner|wife|husband|son|daughter|mother|father|mum|mom|dad|brother|sister|"
     r"colleague|boss|friend|tenant|landlord|grandmother|grandfather))"
@@ -336,10 +345,11 @@ _RELATIVE_WORDS = (
     "landlord|grandmother|grandfather"
 )
 _NAME_CUE_WORDS = (
-    "name's|name is|name:|name,|this is|speaking with|ask for|called|named|signed for by|account holder:|"
-    "account holder|details:|recipient is|addressee is|addressed to|under the name|kontoinhaber:|kontoinhaber|"
-    f"inhaber:|titular:|titulaire:|{_SELF_INTRODUCTIONS}"
-)
+    "name's|name is|name ?:|name ?,|this is|speaking with|ask for|called|named|signed for by|account holder ?:|"
+    "account holder|details ?:|recipient is|addressee is|addressed to|under the name|kontoinhaber ?:|kontoinhaber|"
+    "inhaber ?:|titular ?:|titulaire ?:|naam ?:|nom ?:|nombre ?:|apellidos? ?:|nome ?:|apelido ?:|"
+    f"{_SELF_INTRODUCTIONS}"
+)  # "Name : Ann": spaCy makes the colon a token, a space may come before it
 # (key words, pattern over the lowercased text whose end must be followed by a capital letter
 # in the original text). A family's pattern runs only when one of its key words is in the text.
 _CUE_FAMILIES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
@@ -347,8 +357,8 @@ _CUE_FAMILIES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         frozenset(
             "name this speaking ask called named signed holder details recipient addressee addressed under "
             "kontoinhaber inhaber titular titulaire heiße heisse naam heet nom appelle nombre llamo nome chiamo "
-            "chamo surname forename vorname nachname voornaam achternaam prénom apellido cognome sobrenome "
-            "apelido".split()
+            "chamo surname forename vorname nachname voornaam achternaam prénom apellido apellidos cognome "
+            "sobrenome apelido".split()
         ),
         re.compile(rf"{_by_first_letter(_NAME_CUE_WORDS)}{_BEFORE_NAME}"),
     ),
@@ -525,7 +535,8 @@ def _has_street(text: str, lower: str, words: set[str]) -> bool:
         return False
     if _PRECHECK_NUMBERED_STREET.search(text):
         return True
-    # In the lowercased text: the matcher's compound street ignores case ("HauptStraße 5").
+    # In the lowercased text, as the matcher's compound street ignores case ("HauptStraße 5";
+    # not quite: a long s or a dotted capital I lowercases to other letters than it matches).
     if any(suffix in lower for suffix in _COMPOUND_SUFFIX_TEXTS) and _PRECHECK_COMPOUND_STREET.search(lower):
         return True
     if text.isascii():
@@ -690,7 +701,9 @@ class PiiDetector:
         self.matcher.add(
             "PERSON_CUE",
             [
-                [{"LOWER": {"IN": _ENGLISH_NAME_WORDS}}, {"LOWER": {"IN": ["is", "'s", ":", ","]}}],
+                [{"LOWER": "name"}, {"LOWER": {"IN": ["is", "'s", ":", ","]}}],
+                [{"LOWER": {"IN": ["surname", "forename"]}}, {"LOWER": {"IN": ["is", ":"]}}],
+                [{"LOWER": {"IN": _FIELD_LABELS}}, {"TEXT": ":"}],
                 *_SELF_INTRODUCTION_PATTERNS,
                 [{"LOWER": "this"}, {"LOWER": "is"}],
                 [{"LOWER": {"IN": _TITLES}}],
