@@ -260,11 +260,6 @@ _PRECHECK_FRENCH_STREET = re.compile(rf"\d[A-Za-z]? (?:(?i:bis|ter) )?(?i:{'|'.j
 _STREET_HINTS = frozenset(_STREET_WORDS.split("|") + _STREET_PREFIXES_PATTERN.split("|") + _FRENCH_STREET_TYPES)
 _COMPOUND_SUFFIX_TEXTS = tuple(_COMPOUND_SUFFIXES.replace("\\", "").split("|"))
 _COMPOUND_HINT = re.compile(rf"(?:{_COMPOUND_SUFFIXES})\s+\d")
-# "My name is ..." (or first name, surname) in the other model languages, lowercased, as the
-# tokens `PERSON_CUE` matches them: de, nl, fr, es, it, pt. "Name ist" needs its "mein": German
-# capitalizes every noun ("Der Name ist Programm", "Der Vorname ist Nebensache"). A noun right
-# after "Mein Vorname ist" is taken for a name ("Mein Vorname ist Pflicht"): rare in feedback,
-# and a redacted word costs less than a name left in.
 # Form labels before a name ("Nachname: Schulz", "Prénom : Claire"); English "name:",
 # "surname:" and "forename:" have patterns of their own. The prefilter's "name:", "naam:",
 # "nom:" and "nome:" match inside the longer labels.
@@ -272,6 +267,11 @@ _FIELD_LABELS = [
     "vorname", "nachname", "naam", "voornaam", "achternaam", "nom", "prénom", "nombre", "apellido", "apellidos",
     "nome", "cognome", "sobrenome", "apelido",
 ]  # fmt: skip
+# "My name is ..." (or first name, surname) in the other model languages, lowercased, as the
+# tokens `PERSON_CUE` matches them: de, nl, fr, es, it, pt. "Name ist" needs its "mein": German
+# capitalizes every noun ("Der Name ist Programm", "Der Vorname ist Nebensache"). A noun right
+# after "Mein Vorname ist" is taken for a name ("Mein Vorname ist Pflicht"): rare in feedback,
+# and a redacted word costs less than a name left in.
 _GERMAN_NAME_WORDS = ["name", "vorname", "nachname"]
 _DUTCH_NAME_WORDS = ["naam", "voornaam", "achternaam"]
 _SPANISH_NAME_WORDS = ["nombre", "apellido"]
