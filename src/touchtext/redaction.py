@@ -260,13 +260,6 @@ _PRECHECK_FRENCH_STREET = re.compile(rf"\d[A-Za-z]? (?:(?i:bis|ter) )?(?i:{'|'.j
 _STREET_HINTS = frozenset(_STREET_WORDS.split("|") + _STREET_PREFIXES_PATTERN.split("|") + _FRENCH_STREET_TYPES)
 _COMPOUND_SUFFIX_TEXTS = tuple(_COMPOUND_SUFFIXES.replace("\\", "").split("|"))
 _COMPOUND_HINT = re.compile(rf"(?:{_COMPOUND_SUFFIXES})\s+\d")
-# Form labels before a name ("Nachname: Schulz", "Prénom : Claire"); English "name:",
-# "surname:" and "forename:" have patterns of their own. The prefilter's "name:", "naam:",
-# "nom:" and "nome:" match inside the longer labels.
-_FIELD_LABELS = [
-    "vorname", "nachname", "naam", "voornaam", "achternaam", "nom", "prénom", "nombre", "apellido", "apellidos",
-    "nome", "cognome", "sobrenome", "apelido",
-]  # fmt: skip
 # "My name is ..." (or first name, surname) in the other model languages, lowercased, as the
 # tokens `PERSON_CUE` matches them: de, nl, fr, es, it, pt. "Name ist" needs its "mein": German
 # capitalizes every noun ("Der Name ist Programm", "Der Vorname ist Nebensache"). A noun right
@@ -274,15 +267,24 @@ _FIELD_LABELS = [
 # and a redacted word costs less than a name left in.
 _GERMAN_NAME_WORDS = ["name", "vorname", "nachname"]
 _DUTCH_NAME_WORDS = ["naam", "voornaam", "achternaam"]
+_FRENCH_NAME_WORDS = ["nom", "prénom"]
 _SPANISH_NAME_WORDS = ["nombre", "apellido"]
 _ITALIAN_NAME_WORDS = ["nome", "cognome"]
 _PORTUGUESE_NAME_WORDS = ["nome", "sobrenome", "apelido"]  # apelido: the surname in Portugal
+# Form labels before a name ("Nachname: Schulz", "Prénom : Claire", "Nombre y apellidos: Ana"):
+# the same words. English "name:", "surname:" and "forename:" have patterns of their own.
+_FIELD_LABELS = sorted(
+    {*_GERMAN_NAME_WORDS, *_DUTCH_NAME_WORDS, *_FRENCH_NAME_WORDS, *_SPANISH_NAME_WORDS, "apellidos",
+     *_ITALIAN_NAME_WORDS, *_PORTUGUESE_NAME_WORDS} - {"name"}
+)  # fmt: skip
 _SELF_INTRODUCTIONS = "|".join(
     [
         *(f"mein {word} {verb}" for word in _GERMAN_NAME_WORDS for verb in ("ist", "lautet")),
         "ich heiße|ich heisse",
         *(f"mijn {word} is" for word in _DUTCH_NAME_WORDS),
-        "ik heet|mon nom est|mon prénom est|mon nom de famille est|je m'appelle|je m’appelle",
+        "ik heet",
+        *(f"mon {word} est" for word in _FRENCH_NAME_WORDS),
+        "mon nom de famille est|je m'appelle|je m’appelle",
         *(f"mi {word} es" for word in _SPANISH_NAME_WORDS),
         "me llamo",
         *(f"mio {word} è" for word in _ITALIAN_NAME_WORDS),
@@ -296,7 +298,7 @@ _SELF_INTRODUCTION_PATTERNS: list[list[dict[str, Any]]] = [
     [{"LOWER": "ich"}, {"LOWER": {"IN": ["heiße", "heisse"]}}],
     [{"LOWER": "mijn"}, {"LOWER": {"IN": _DUTCH_NAME_WORDS}}, {"LOWER": "is"}],
     [{"LOWER": "ik"}, {"LOWER": "heet"}],
-    [{"LOWER": "mon"}, {"LOWER": {"IN": ["nom", "prénom"]}}, {"LOWER": "est"}],
+    [{"LOWER": "mon"}, {"LOWER": {"IN": _FRENCH_NAME_WORDS}}, {"LOWER": "est"}],
     [{"LOWER": "mon"}, {"LOWER": "nom"}, {"LOWER": "de"}, {"LOWER": "famille"}, {"LOWER": "est"}],
     [{"LOWER": "je"}, {"LOWER": {"IN": ["m'appelle", "m’appelle"]}}],
     [{"LOWER": "mi"}, {"LOWER": {"IN": _SPANISH_NAME_WORDS}}, {"LOWER": "es"}],
@@ -318,14 +320,20 @@ _SIGN_OFF_SEPARATOR = r" ?(?:[^\w\s]*[,.][^\w\s]*|[^\w\s]*(?: ?[^\S ]| {2}))[\s,
 # none after a cue ending in ":" or "," ("name:Ann"). Never nothing after a letter, so "name is"
 # does not match in "name ist" and the alternation goes on to "name ist".
 _BEFORE_NAME = r"(?:[\s,]+|(?<=[:,]))"
+_RELATIVE_WORDS = (
+    "partner|wife|husband|son|daughter|mother|father|mum|mom|dad|brother|sister|colleague|boss|friend|tenant|"
+    "landlord|grandmother|grandfather"
+)
+_NAME_CUE_WORDS = (
+    "name's|name is|name ?:|name ?,|this is|speaking with|ask for|called|named|signed for by|account holder ?:|"
+    "account holder|details ?:|recipient is|addressee is|addressed to|under the name|kontoinhaber ?:|kontoinhaber|"
+    "inhaber ?:|titular ?:|titulaire ?:|naam ?:|nom ?:|nombre ?:|apellidos? ?:|nome ?:|apelido ?:|"
+    f"{_SELF_INTRODUCTIONS}"
+)  # "Name : Ann": spaCy makes the colon a token, a space may come before it
+# The cues of `_CUE_FAMILIES` in one regex over the original text, for texts whose lowercasing
+# moves offsets and for "at ... dot" addresses.
 _PRECHECK_CUES = re.compile(
-    r"(?i:name(?:'s| is| ?:| ?,)|this is|speaking with|ask for|called|named|signed for by|account holder(?: ?:)?|"
-    r"details ?:|recipient is|addressee is|addressed to|under the name|kontoinhaber(?: ?:)?|inhaber ?:|titular ?:|"
-    r"titulaire ?:|naam ?:|nom ?:|nombre ?:|apellidos? ?:|nome ?:|apelido ?:|"
-    rf"{_SELF_INTRODUCTIONS}|"
-    r"(?:my|his|her|our) (?:partner|wife|husband|son|daughter|mother|father|mum|mom|dad|brother|sister|"
-    r"colleague|boss|friend|tenant|landlord|grandmother|grandfather))"
-    rf"{_BEFORE_NAME}[A-ZÀ-Þ]"
+    rf"(?i:{_NAME_CUE_WORDS}|(?:my|his|her|our) (?:{_RELATIVE_WORDS})){_BEFORE_NAME}[A-ZÀ-Þ]"
     rf"|(?<![^\W\d_])(?i:{_SIGN_OFF_WORDS}){_SIGN_OFF_SEPARATOR}[A-ZÀ-Þ]"  # not the tail of a word: "Augusta  R"
     r"|(?i: at [\w-]+ dot )"
 )
@@ -340,16 +348,6 @@ _DIGIT_OR_AT = re.compile(r"[\d@]|\(at\)|\[at\]|www\.|https?:")
 _DIGIT_OR_AT_MARKS = ("@", "(at)", "[at]", "www.", "http:", "https:")  # what it matches besides a digit
 
 
-_RELATIVE_WORDS = (
-    "partner|wife|husband|son|daughter|mother|father|mum|mom|dad|brother|sister|colleague|boss|friend|tenant|"
-    "landlord|grandmother|grandfather"
-)
-_NAME_CUE_WORDS = (
-    "name's|name is|name ?:|name ?,|this is|speaking with|ask for|called|named|signed for by|account holder ?:|"
-    "account holder|details ?:|recipient is|addressee is|addressed to|under the name|kontoinhaber ?:|kontoinhaber|"
-    "inhaber ?:|titular ?:|titulaire ?:|naam ?:|nom ?:|nombre ?:|apellidos? ?:|nome ?:|apelido ?:|"
-    f"{_SELF_INTRODUCTIONS}"
-)  # "Name : Ann": spaCy makes the colon a token, a space may come before it
 # (key words, pattern over the lowercased text whose end must be followed by a capital letter
 # in the original text). A family's pattern runs only when one of its key words is in the text.
 _CUE_FAMILIES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
